@@ -1,0 +1,273 @@
+//! Ingest benchmark (`cargo bench --bench ingest`).
+//!
+//! A full sync of 100,000 simulated GLPI assets, through the real connector over HTTP on
+//! loopback, into SQLite and into PostgreSQL, next to a raw bulk insert of the same asset
+//! rows into the same database: the ratio shows how near ingest comes to the database's own
+//! limit. Every measured run is a child process, so its peak RSS (VmHWM) is its own and the
+//! simulator's memory (in the parent) is not counted.
+//!
+//! Environment: PARCD_BENCH_ASSETS (100000), PARCD_BENCH_RUNS (3), PARCD_BENCH_PG_URL
+//! (postgres://postgres@127.0.0.1:5432/postgres).
+
+use std::process::Command;
+use std::time::Instant;
+
+use parcd::config::Config;
+use parcd::store::Store;
+use parcd::sync::{SourceRuntime, run_sync};
+use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
+use parcd_connectors::{AssetRecord, PollRequest, SyncMode, build_connector};
+use sqlx::AssertSqlSafe;
+
+const TOKEN: &str = "bench-user-token";
+
+fn config(db: &str, glpi: &str) -> Config {
+    Config::from_toml(&format!(
+        r#"
+        [database]
+        url = "{db}"
+        [[sources]]
+        name = "bench"
+        kind = "glpi"
+        url = "{glpi}"
+        user_token = "{TOKEN}"
+        page_size = 1000
+        "#
+    ))
+    .expect("bench config")
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn child(kind: &str, db: &str, glpi: &str) {
+    let config = config(db, glpi);
+    let store = Store::open(db, 4).await.expect("store");
+    let source = config.sources[0].clone();
+    let rt = SourceRuntime {
+        connector: build_connector(&source.connector).expect("connector"),
+        config: source,
+    };
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    match kind {
+        "sync" => {
+            let start = Instant::now();
+            let report = run_sync(&store, &rt, SyncMode::Full, &mut |_| {}, stop)
+                .await
+                .expect("sync");
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "seconds={secs} assets={} rss_kb={}",
+                report.created,
+                peak_rss_kb()
+            );
+        }
+        "raw" => {
+            // Read everything first (not timed): the baseline is the database alone.
+            let mut records: Vec<AssetRecord> = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = rt
+                    .connector
+                    .poll(PollRequest {
+                        mode: SyncMode::Full,
+                        cursor: cursor.as_ref(),
+                    })
+                    .await
+                    .expect("poll");
+                records.extend(page.records);
+                if page.done {
+                    break;
+                }
+                cursor = Some(page.cursor);
+            }
+            let start = Instant::now();
+            raw_insert(&store, &records).await;
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "seconds={secs} assets={} rss_kb={}",
+                records.len(),
+                peak_rss_kb()
+            );
+        }
+        other => panic!("unknown child kind {other}"),
+    }
+    store.close().await;
+}
+
+/// The same asset rows as ingest writes, in multi-row INSERTs of 1,000 rows, one transaction
+/// per 1,000 rows (ingest's page size), with no diff, no events and no purchases.
+async fn raw_insert(store: &Store, records: &[AssetRecord]) {
+    const COLS: usize = 11;
+    for chunk in records.chunks(1000) {
+        let mut tx = store.pool().begin().await.expect("tx");
+        let mut sql = String::from(
+            "INSERT INTO assets (source, external_id, item_type, class, name, serial, model, entity, \
+             phase, status_mapped, record_hash, event_seq, first_seen_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * COLS;
+            sql.push_str(&format!(
+                "('bench', ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, 1, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.external_id.clone())
+                .bind(r.item_type.clone())
+                .bind(r.class.as_str())
+                .bind(r.name.clone())
+                .bind(r.serial.clone())
+                .bind(r.model.clone())
+                .bind(r.entity.clone())
+                .bind(r.phase.as_str())
+                .bind(0_i64)
+                .bind(0_i64)
+                .bind(0_i64);
+        }
+        q.execute(&mut *tx).await.expect("raw insert");
+        tx.commit().await.expect("commit");
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn fresh_db(backend: &str, i: usize, dir: &std::path::Path) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}", dir.join(format!("bench-{i}.db")).display()),
+        _ => {
+            let admin = std::env::var("PARCD_BENCH_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("parcd_bench_{}_{i}", std::process::id());
+            let store = Store::connect(&admin, 1).await.expect("PostgreSQL answers");
+            sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                .execute(store.pool())
+                .await
+                .expect("drop");
+            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(store.pool())
+                .await
+                .expect("create");
+            store.close().await;
+            format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+            )
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        child(&args[2], &args[3], &args[4]).await;
+        return;
+    }
+    // `cargo bench` passes --bench; anything else (a test harness filter) is ignored.
+    let assets: usize = std::env::var("PARCD_BENCH_ASSETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::var("PARCD_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let fleet = Fleet::generate(&FleetSpec {
+        assets,
+        seed: 42,
+        templates: 5,
+    });
+    let n = fleet.len();
+    let sim = Simulator::start(
+        fleet,
+        SimOptions {
+            app_token: None,
+            user_token: TOKEN.into(),
+            login: None,
+        },
+    )
+    .await
+    .expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exe = std::env::current_exe().expect("own path");
+    println!(
+        "ingest benchmark: {n} GLPI assets, median of {runs} runs, each run in its own process\n"
+    );
+    println!(
+        "{:<10} {:<12} {:>10} {:>12} {:>12}",
+        "database", "what", "seconds", "assets/s", "peak RSS MB"
+    );
+    let mut index = 0;
+    for backend in ["sqlite", "postgres"] {
+        let mut medians = Vec::new();
+        for kind in ["sync", "raw"] {
+            let mut secs = Vec::new();
+            let mut rss = Vec::new();
+            for _ in 0..runs {
+                index += 1;
+                let db = fresh_db(backend, index, dir.path()).await;
+                let out = Command::new(&exe)
+                    .args(["--child", kind, &db, &sim.base_url()])
+                    .output()
+                    .expect("child runs");
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    out.status.success(),
+                    "{text}{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let field = |k: &str| -> f64 {
+                    text.split_whitespace()
+                        .find_map(|f| f.strip_prefix(k)?.parse().ok())
+                        .expect("child output")
+                };
+                assert_eq!(field("assets=") as usize, n, "every asset stored");
+                secs.push(field("seconds="));
+                rss.push(field("rss_kb=") / 1024.0);
+            }
+            let m = median(secs);
+            medians.push(m);
+            let label = if kind == "sync" {
+                "full sync"
+            } else {
+                "raw insert"
+            };
+            println!(
+                "{backend:<10} {label:<12} {m:>10.2} {:>12.0} {:>12.0}",
+                n as f64 / m,
+                median(rss)
+            );
+        }
+        println!(
+            "{backend:<10} ratio: ingest runs at {:.0} % of the raw insert's speed\n",
+            100.0 * medians[1] / medians[0]
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The one trait every connector implements, and what flows through it.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConnectorError;
+use crate::record::AssetRecord;
+
+/// How much of the source a sync reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Everything: lets the core find the items that vanished from the source.
+    Full,
+    /// Only what changed since the cursor's watermark.
+    Incremental,
+}
+
+impl SyncMode {
+    /// Stable lower-case name, used in logs, metrics labels and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncMode::Full => "full",
+            SyncMode::Incremental => "incremental",
+        }
+    }
+
+    /// Parses the name written by [`SyncMode::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "full" => Some(SyncMode::Full),
+            "incremental" => Some(SyncMode::Incremental),
+            _ => None,
+        }
+    }
+}
+
+/// Opaque position of a connector in its source. Only the connector that wrote it reads
+/// it; the core stores it, in the same transaction as the page it came with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor(pub String);
+
+/// What the core asks for: the next page of a sync.
+#[derive(Debug, Clone)]
+pub struct PollRequest<'a> {
+    /// The kind of sync under way. When the cursor carries a position, this is the mode
+    /// the sync was started with (the core persists it across restarts).
+    pub mode: SyncMode,
+    /// `None` on the very first sync of a source; otherwise the cursor of the last
+    /// committed page.
+    pub cursor: Option<&'a Cursor>,
+}
+
+/// One page of records and the cursor that follows it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub records: Vec<AssetRecord>,
+    /// Where to resume. When `done` is true this is the resting cursor (the watermark the
+    /// next incremental sync starts from); otherwise it points inside the sync under way.
+    pub cursor: Cursor,
+    /// True on the last page of a sync.
+    pub done: bool,
+    /// How many records the whole sync is expected to read, when the source says so
+    /// (progress bars).
+    pub total_hint: Option<u64>,
+}
+
+/// A source system parcd can read.
+///
+/// `poll` returns one page and must not sleep, retry forever, or keep state the core cannot
+/// rebuild from the cursor: after a crash the core calls it again with the last committed
+/// cursor, possibly in a new process.
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// Stable snake_case id: the config `kind`.
+    fn kind(&self) -> &'static str;
+
+    /// Cheap reachability and credentials probe.
+    async fn check(&self) -> Result<(), ConnectorError>;
+
+    /// The next page of the sync described by `request`.
+    async fn poll(&self, request: PollRequest<'_>) -> Result<Page, ConnectorError>;
+
+    /// Releases what the connector holds at the source (sessions). Called on shutdown.
+    async fn close(&self) {}
+}

@@ -1,0 +1,85 @@
+//! Connector errors: typed, with a bounded `error_type` for metrics labels.
+
+use thiserror::Error;
+
+/// Bounded set of error kinds, used as the `error_type` label of
+/// `parcd_source_errors_total`. Never add a variant per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorType {
+    Timeout,
+    Connect,
+    Auth,
+    Http,
+    Decode,
+    Protocol,
+    Config,
+}
+
+impl ErrorType {
+    pub const ALL: [ErrorType; 7] = [
+        ErrorType::Timeout,
+        ErrorType::Connect,
+        ErrorType::Auth,
+        ErrorType::Http,
+        ErrorType::Decode,
+        ErrorType::Protocol,
+        ErrorType::Config,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Timeout => "timeout",
+            ErrorType::Connect => "connect",
+            ErrorType::Auth => "auth",
+            ErrorType::Http => "http",
+            ErrorType::Decode => "decode",
+            ErrorType::Protocol => "protocol",
+            ErrorType::Config => "config",
+        }
+    }
+}
+
+/// Everything that can go wrong while reading a source. Messages never carry a secret:
+/// tokens and passwords are kept out of every variant.
+#[derive(Debug, Error)]
+pub enum ConnectorError {
+    #[error("request to {endpoint} timed out after {seconds} s")]
+    Timeout { endpoint: String, seconds: u64 },
+
+    #[error("cannot reach {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+
+    #[error("authentication refused: {0}")]
+    Auth(String),
+
+    #[error("{endpoint} answered HTTP {status}: {detail}")]
+    Http {
+        endpoint: String,
+        status: u16,
+        detail: String,
+    },
+
+    #[error("{endpoint} sent a body that is not what the API documents: {detail}")]
+    Decode { endpoint: String, detail: String },
+
+    #[error("{endpoint}: {detail}")]
+    Protocol { endpoint: String, detail: String },
+
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl ConnectorError {
+    /// The bounded label for metrics.
+    pub fn error_type(&self) -> ErrorType {
+        match self {
+            ConnectorError::Timeout { .. } => ErrorType::Timeout,
+            ConnectorError::Connect { .. } => ErrorType::Connect,
+            ConnectorError::Auth(_) => ErrorType::Auth,
+            ConnectorError::Http { .. } => ErrorType::Http,
+            ConnectorError::Decode { .. } => ErrorType::Decode,
+            ConnectorError::Protocol { .. } => ErrorType::Protocol,
+            ConnectorError::Config(_) => ErrorType::Config,
+        }
+    }
+}

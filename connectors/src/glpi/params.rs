@@ -1,0 +1,165 @@
+//! The keys of a `kind = "glpi"` source.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::mapping::{ClassRules, StatusMap};
+use crate::params::Params;
+
+/// Item types read when `item_types` is not set.
+pub const DEFAULT_ITEM_TYPES: [&str; 6] = [
+    "Computer",
+    "Monitor",
+    "Printer",
+    "Phone",
+    "NetworkEquipment",
+    "Peripheral",
+];
+
+/// How parcd logs in to GLPI.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A user's remote access key ("API token" in the user's preferences).
+    UserToken(SecretString),
+    /// Basic authentication, when GLPI allows login with credentials on the API.
+    Login {
+        username: String,
+        password: SecretString,
+    },
+}
+
+/// Validated parameters of a GLPI source.
+#[derive(Debug, Clone)]
+pub struct GlpiParams {
+    /// The `apirest.php` base URL, without a trailing slash.
+    pub url: String,
+    pub app_token: Option<SecretString>,
+    pub credentials: Credentials,
+    pub item_types: Vec<String>,
+    pub page_size: u64,
+    pub timeout: Duration,
+    pub status_map: StatusMap,
+    pub class_rules: ClassRules,
+}
+
+impl GlpiParams {
+    /// Reads the GLPI keys of one `[[sources]]` table. Returns `None` when a key is wrong;
+    /// the issues are recorded in `p`.
+    pub fn from_params(p: &mut Params) -> Option<GlpiParams> {
+        let url = p.required_string(
+            "url",
+            "set url to GLPI's API base, e.g. \"https://glpi.example.org/apirest.php\"",
+        );
+        let url = url.and_then(|u| {
+            let u = u.trim_end_matches('/').to_string();
+            if u.starts_with("http://") || u.starts_with("https://") {
+                Some(u)
+            } else {
+                p.issue(
+                    "url",
+                    format!("\"{u}\" is not an http(s) URL"),
+                    "write the full URL, e.g. \"https://glpi.example.org/apirest.php\"",
+                );
+                None
+            }
+        });
+        let app_token = p.secret("app_token");
+        let user_token = p.secret("user_token");
+        let username = p.string("username");
+        let password = p.secret("password");
+        let credentials = match (user_token, username, password) {
+            (Some(t), None, None) => Some(Credentials::UserToken(t)),
+            (None, Some(username), Some(password)) => {
+                Some(Credentials::Login { username, password })
+            }
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                p.issue(
+                    "user_token",
+                    "is set together with username/password",
+                    "keep either user_token or username + password",
+                );
+                None
+            }
+            (None, Some(_), None) => {
+                p.issue(
+                    "password",
+                    "is required with username",
+                    "set password (or password_file)",
+                );
+                None
+            }
+            (None, None, Some(_)) => {
+                p.issue("username", "is required with password", "set username");
+                None
+            }
+            (None, None, None) => {
+                p.issue(
+                    "user_token",
+                    "no credentials given",
+                    "set user_token (or user_token_file): the API token of a read-only GLPI user",
+                );
+                None
+            }
+        };
+        let item_types = p
+            .string_list("item_types")
+            .unwrap_or_else(|| DEFAULT_ITEM_TYPES.map(String::from).to_vec());
+        for t in &item_types {
+            if !DEFAULT_ITEM_TYPES.contains(&t.as_str()) {
+                p.issue(
+                    "item_types",
+                    format!("\"{t}\" is not an item type parcd reads"),
+                    format!("use some of: {}", DEFAULT_ITEM_TYPES.join(", ")),
+                );
+            }
+        }
+        let page_size = p.u64_in("page_size", 1000, 1, 5000);
+        let timeout = Duration::from_secs(p.u64_in("timeout_seconds", 60, 1, 3600));
+        let status_map = StatusMap::from_params(p);
+        let class_rules = ClassRules::from_params(p);
+        Some(GlpiParams {
+            url: url?,
+            app_token,
+            credentials: credentials?,
+            item_types,
+            page_size,
+            timeout,
+            status_map,
+            class_rules,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(v: serde_json::Value) -> (Option<GlpiParams>, Vec<crate::params::ParamIssue>) {
+        let mut p = Params::new("sources[0]", v.as_object().unwrap().clone());
+        let g = GlpiParams::from_params(&mut p);
+        (g, p.finish())
+    }
+
+    #[test]
+    fn a_minimal_source_gets_the_default_item_types() {
+        let (g, issues) = read(json!({"url": "https://glpi/apirest.php/", "user_token": "t"}));
+        assert!(issues.is_empty(), "{issues:?}");
+        let g = g.unwrap();
+        assert_eq!(g.url, "https://glpi/apirest.php");
+        assert_eq!(g.item_types.len(), 6);
+    }
+
+    #[test]
+    fn every_mistake_of_a_source_is_reported() {
+        let (g, issues) =
+            read(json!({"url": "glpi", "item_types": ["Computer", "Rack"], "page_size": 0}));
+        assert!(g.is_none());
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert!(keys.contains(&"sources[0].url"), "{keys:?}");
+        assert!(keys.contains(&"sources[0].user_token"), "{keys:?}");
+        assert!(keys.contains(&"sources[0].item_types"), "{keys:?}");
+        assert!(keys.contains(&"sources[0].page_size"), "{keys:?}");
+    }
+}

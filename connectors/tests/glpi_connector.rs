@@ -1,0 +1,370 @@
+//! The GLPI connector against the simulator over real HTTP on 127.0.0.1: the contract of
+//! GLPI's legacy API, and every way a GLPI server misbehaves.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use parcd_connectors::glpi::simulator::{
+    Fault, Fleet, FleetSpec, SimHandle, SimOptions, Simulator,
+};
+use parcd_connectors::glpi::{GlpiConnector, GlpiParams};
+use parcd_connectors::params::Params;
+use parcd_connectors::{Connector, ConnectorError, Cursor, ErrorType, Page, PollRequest, SyncMode};
+use serde_json::json;
+
+const APP: &str = "app-tok-1234";
+const USER: &str = "user-tok-5678";
+
+async fn simulator(assets: usize) -> SimHandle {
+    let fleet = Fleet::generate(&FleetSpec {
+        assets,
+        seed: 7,
+        templates: 3,
+    });
+    Simulator::start(
+        fleet,
+        SimOptions {
+            app_token: Some(APP.into()),
+            user_token: USER.into(),
+            login: None,
+        },
+    )
+    .await
+    .expect("simulator starts on 127.0.0.1")
+}
+
+fn connector(sim: &SimHandle, extra: serde_json::Value) -> GlpiConnector {
+    let mut table = json!({
+        "url": sim.base_url(),
+        "app_token": APP,
+        "user_token": USER,
+        "page_size": 100,
+        "timeout_seconds": 5,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        table[k] = v.clone();
+    }
+    let mut p = Params::new("sources[0]", table.as_object().unwrap().clone());
+    let params = GlpiParams::from_params(&mut p).expect("valid params");
+    assert!(p.finish().is_empty());
+    GlpiConnector::new(params).unwrap()
+}
+
+/// Polls until the sync is done; returns every page.
+async fn sync(
+    c: &GlpiConnector,
+    mode: SyncMode,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<Page>, Cursor), ConnectorError> {
+    let mut cursor = cursor;
+    let mut pages = Vec::new();
+    for _ in 0..10_000 {
+        let page = c
+            .poll(PollRequest {
+                mode,
+                cursor: cursor.as_ref(),
+            })
+            .await?;
+        let done = page.done;
+        cursor = Some(page.cursor.clone());
+        pages.push(page);
+        if done {
+            return Ok((pages, cursor.unwrap()));
+        }
+    }
+    panic!("the sync never ended");
+}
+
+fn fleet_ids(sim: &SimHandle) -> BTreeSet<String> {
+    sim.with_fleet(|f| {
+        [
+            "Computer",
+            "Monitor",
+            "Printer",
+            "Phone",
+            "NetworkEquipment",
+            "Peripheral",
+        ]
+        .iter()
+        .flat_map(|t| f.ids(t).into_iter().map(move |id| format!("{t}/{id}")))
+        .collect()
+    })
+}
+
+#[tokio::test]
+async fn a_full_sync_reads_every_item_once_with_names_and_purchases() {
+    let sim = simulator(600).await;
+    let c = connector(&sim, json!({}));
+    let (pages, _) = sync(&c, SyncMode::Full, None).await.unwrap();
+    assert!(
+        pages.len() > 6,
+        "600 items in pages of 100 take several pages"
+    );
+    let records: Vec<_> = pages.iter().flat_map(|p| p.records.iter()).collect();
+    let ids: BTreeSet<String> = records.iter().map(|r| r.external_id.clone()).collect();
+    assert_eq!(ids.len(), records.len(), "no record twice");
+    assert_eq!(
+        ids,
+        fleet_ids(&sim),
+        "every non-template item, nothing else"
+    );
+    assert_eq!(pages[0].total_hint.map(|t| t >= 600), Some(true));
+
+    let with_status = records.iter().filter(|r| r.status.is_some()).count();
+    let with_amount = records
+        .iter()
+        .filter(|r| {
+            r.purchase
+                .as_ref()
+                .is_some_and(|p| p.amount_cents.is_some_and(|a| a > 0))
+        })
+        .count();
+    assert!(
+        with_status * 10 > records.len() * 9,
+        "dropdown ids resolved to status names"
+    );
+    assert!(
+        with_amount * 10 > records.len() * 8,
+        "Infocom values joined, decimals parsed"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.entity.as_deref().is_some_and(|e| e.contains('>'))),
+        "tree names"
+    );
+    assert!(
+        records.iter().any(|r| r.rated_power_w.is_some()),
+        "model power read"
+    );
+    assert!(
+        records.iter().any(|r| !r.status_mapped),
+        "an unknown status is flagged, not fatal"
+    );
+    for class in ["laptop", "desktop", "monitor", "smartphone", "printer"] {
+        assert!(
+            records.iter().any(|r| r.class.as_str() == class),
+            "no {class}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_is_renewed_once_and_the_request_replayed() {
+    let sim = simulator(300).await;
+    let c = connector(&sim, json!({}));
+    let first = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    sim.expire_sessions();
+    let (rest, _) = sync(&c, SyncMode::Full, Some(first.cursor.clone()))
+        .await
+        .unwrap();
+    let n = first.records.len() + rest.iter().map(|p| p.records.len()).sum::<usize>();
+    assert_eq!(n, fleet_ids(&sim).len());
+    assert_eq!(sim.stats().init_sessions, 2);
+}
+
+#[tokio::test]
+async fn a_sync_resumes_from_its_cursor_in_a_new_connector() {
+    let sim = simulator(500).await;
+    let before = connector(&sim, json!({}));
+    let mut cursor = None;
+    let mut seen = BTreeSet::new();
+    for _ in 0..3 {
+        let p = before
+            .poll(PollRequest {
+                mode: SyncMode::Full,
+                cursor: cursor.as_ref(),
+            })
+            .await
+            .unwrap();
+        seen.extend(p.records.iter().map(|r| r.external_id.clone()));
+        cursor = Some(p.cursor);
+    }
+    // As after a restart: nothing in memory, only the stored cursor.
+    let after = connector(&sim, json!({}));
+    let (pages, _) = sync(&after, SyncMode::Full, cursor).await.unwrap();
+    seen.extend(
+        pages
+            .iter()
+            .flat_map(|p| p.records.iter().map(|r| r.external_id.clone())),
+    );
+    assert_eq!(seen, fleet_ids(&sim));
+}
+
+#[tokio::test]
+async fn an_incremental_sync_reads_only_what_changed_including_infocom_only_changes() {
+    let sim = simulator(400).await;
+    let c = connector(&sim, json!({}));
+    let (full, watermark) = sync(&c, SyncMode::Full, None).await.unwrap();
+    let newest = full
+        .iter()
+        .flat_map(|p| &p.records)
+        .filter_map(|r| r.modified_at.clone())
+        .max();
+    let later = chrono::NaiveDate::from_ymd_opt(2030, 1, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap();
+    let (moved, priced) = sim.with_fleet(|f| {
+        let ids = f.ids("Computer");
+        f.set_state("Computer", ids[0], "Recyclé", later);
+        f.set_infocom_value("Computer", ids[1], "1 234,50", later);
+        (ids[0], ids[1])
+    });
+    let (pages, _) = sync(&c, SyncMode::Incremental, Some(watermark))
+        .await
+        .unwrap();
+    let records: Vec<_> = pages.iter().flat_map(|p| p.records.iter()).collect();
+    let changed = [format!("Computer/{moved}"), format!("Computer/{priced}")];
+    for id in &changed {
+        assert!(
+            records.iter().any(|r| &r.external_id == id),
+            "{id} not read again"
+        );
+    }
+    // The watermark is inclusive (two edits within one second must not be missed), so the
+    // items stamped exactly at it are read again; nothing older is.
+    for r in records.iter().filter(|r| !changed.contains(&r.external_id)) {
+        assert_eq!(r.modified_at, newest, "{} was not modified", r.external_id);
+    }
+    let recycled = records
+        .iter()
+        .find(|r| r.external_id == format!("Computer/{moved}"))
+        .unwrap();
+    assert_eq!(recycled.phase.as_str(), "recycled");
+    let repriced = records
+        .iter()
+        .find(|r| r.external_id == format!("Computer/{priced}"))
+        .unwrap();
+    assert_eq!(
+        repriced.purchase.as_ref().unwrap().amount_cents,
+        Some(123_450)
+    );
+}
+
+#[tokio::test]
+async fn a_removed_item_is_absent_from_the_next_full_sync() {
+    let sim = simulator(200).await;
+    let gone = sim.with_fleet(|f| {
+        let id = f.ids("Monitor")[0];
+        assert!(f.remove("Monitor", id));
+        format!("Monitor/{id}")
+    });
+    let c = connector(&sim, json!({}));
+    let (pages, _) = sync(&c, SyncMode::Full, None).await.unwrap();
+    assert!(
+        !pages
+            .iter()
+            .flat_map(|p| &p.records)
+            .any(|r| r.external_id == gone)
+    );
+}
+
+async fn failure(c: &GlpiConnector) -> ConnectorError {
+    sync(c, SyncMode::Full, None)
+        .await
+        .map(|_| ())
+        .expect_err("the sync must fail")
+}
+
+#[tokio::test]
+async fn a_wrong_user_token_names_the_token_but_never_shows_it() {
+    let sim = simulator(10).await;
+    let c = connector(&sim, json!({"user_token": "not-the-right-one"}));
+    let e = failure(&c).await;
+    assert_eq!(e.error_type(), ErrorType::Auth);
+    let msg = e.to_string();
+    assert!(msg.contains("user_token"), "{msg}");
+    assert!(
+        !msg.contains("not-the-right-one") && !msg.contains(USER),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_app_token_names_the_app_token() {
+    let sim = simulator(10).await;
+    let c = connector(&sim, json!({"app_token": "wrong-app"}));
+    let e = failure(&c).await;
+    assert_eq!(e.error_type(), ErrorType::Auth);
+    assert!(e.to_string().contains("app_token"), "{e}");
+    assert!(!e.to_string().contains("wrong-app"));
+}
+
+#[tokio::test]
+async fn server_errors_malformed_and_truncated_pages_fail_the_poll_with_their_kind() {
+    let sim = simulator(300).await;
+    let cases = [
+        (Fault::ServerError, ErrorType::Http),
+        (Fault::MalformedJson, ErrorType::Decode),
+        (Fault::WrongShape, ErrorType::Decode),
+    ];
+    for (fault, kind) in cases {
+        let c = connector(&sim, json!({}));
+        sim.inject(fault, 1);
+        let e = failure(&c).await;
+        assert_eq!(e.error_type(), kind, "{e}");
+    }
+    // A page cut in the middle is either unreadable JSON or fewer rows than announced.
+    let c = connector(&sim, json!({}));
+    let first = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    sim.inject(Fault::TruncatedPage, 1);
+    let e = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: Some(&first.cursor),
+        })
+        .await
+        .expect_err("a truncated page is refused");
+    assert!(
+        matches!(e.error_type(), ErrorType::Decode | ErrorType::Protocol),
+        "{e}"
+    );
+    // The same cursor works once the server is healthy again: nothing was skipped.
+    let (pages, _) = sync(&c, SyncMode::Full, Some(first.cursor.clone()))
+        .await
+        .unwrap();
+    let n = first.records.len() + pages.iter().map(|p| p.records.len()).sum::<usize>();
+    assert_eq!(n, fleet_ids(&sim).len());
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out() {
+    let sim = simulator(10).await;
+    let c = connector(&sim, json!({"timeout_seconds": 1}));
+    sim.inject(Fault::Delay(Duration::from_secs(3)), 50);
+    let e = failure(&c).await;
+    assert_eq!(e.error_type(), ErrorType::Timeout, "{e}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_connect_error() {
+    let sim = simulator(1).await;
+    let url = sim.base_url();
+    sim.shutdown();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let c = connector(&sim, json!({"url": url}));
+    let e = failure(&c).await;
+    assert_eq!(e.error_type(), ErrorType::Connect, "{e}");
+}
+
+#[tokio::test]
+async fn closing_ends_the_glpi_session() {
+    let sim = simulator(10).await;
+    let c = connector(&sim, json!({}));
+    c.check().await.unwrap();
+    c.close().await;
+    assert_eq!(sim.stats().kill_sessions, 1);
+}

@@ -1,0 +1,573 @@
+//! parcd's configuration: one TOML file, every key overridable by `PARCD__SECTION__KEY`
+//! environment variables, every mistake reported at once with its key and its fix.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use parcd_connectors::params::{ParamIssue, Params};
+use parcd_connectors::registry::{ConnectorConfig, known_kinds};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// Where `[server] listen` points when the key is absent.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9478";
+/// The embedded default database.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://parcd.db";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {file}: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{}", render_issues(.file, .issues))]
+    Invalid {
+        file: String,
+        issues: Vec<ParamIssue>,
+    },
+}
+
+fn render_issues(file: &str, issues: &[ParamIssue]) -> String {
+    let mut s = format!(
+        "{file}: {} problem{} in the configuration:",
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" }
+    );
+    for i in issues {
+        s.push_str(&format!("\n  - {}: {}. Fix: {}.", i.key, i.problem, i.fix));
+    }
+    s
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+// The URL may hold a password.
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &crate::store::redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MetricsConfig {
+    /// Adds an `entity` label to `parcd_assets`.
+    pub entity_label: bool,
+    /// Entities beyond this many (the largest first) are summed under `entity="other"`, so
+    /// the series count stays bounded.
+    pub max_entities: usize,
+}
+
+/// A validated cron schedule, with the text it came from.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub text: String,
+    pub schedule: cron::Schedule,
+}
+
+impl Schedule {
+    /// The next firing strictly after `after`.
+    pub fn next_after(
+        &self,
+        after: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.schedule.after(&after).next()
+    }
+}
+
+/// One `[[sources]]` table.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub schedule: Schedule,
+    pub full_sync_schedule: Schedule,
+    pub jitter: Duration,
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    pub connector: ConnectorConfig,
+}
+
+impl SourceConfig {
+    pub fn kind(&self) -> &'static str {
+        self.connector.kind()
+    }
+}
+
+/// The whole, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub file: Option<PathBuf>,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    pub metrics: MetricsConfig,
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Config {
+    /// Reads `file` (when given) and the `PARCD__…` environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let name = file.map_or_else(|| "(no file)".to_string(), |p| p.display().to_string());
+        let mut builder = config::Config::builder();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Read {
+                    file: name,
+                    reason: "no such file (pass --config FILE or set PARCD_CONFIG)".into(),
+                });
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("PARCD")
+                .prefix_separator("__")
+                .separator("__"),
+        );
+        let raw = builder
+            .build()
+            .and_then(|c| c.try_deserialize::<Value>())
+            .map_err(|e| ConfigError::Read {
+                file: name.clone(),
+                reason: e.to_string(),
+            })?;
+        let table = match raw {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            other => {
+                return Err(ConfigError::Read {
+                    file: name,
+                    reason: format!("expected a table at the top level, found {other}"),
+                });
+            }
+        };
+        Config::from_table(table, file.map(Path::to_path_buf))
+            .map_err(|issues| ConfigError::Invalid { file: name, issues })
+    }
+
+    /// Parses a TOML text (tests, `demo`).
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize::<Value>())
+            .map_err(|e| ConfigError::Read {
+                file: "(inline)".into(),
+                reason: e.to_string(),
+            })?;
+        let table = raw.as_object().cloned().unwrap_or_default();
+        Config::from_table(table, None).map_err(|issues| ConfigError::Invalid {
+            file: "(inline)".into(),
+            issues,
+        })
+    }
+
+    fn from_table(
+        table: Map<String, Value>,
+        file: Option<PathBuf>,
+    ) -> Result<Config, Vec<ParamIssue>> {
+        let mut root = Params::new("", table);
+
+        let server = {
+            let mut p = root
+                .table("server")
+                .unwrap_or_else(|| Params::new("server", Map::new()));
+            let listen = p.string_or("listen", DEFAULT_LISTEN);
+            let listen = match listen.parse::<SocketAddr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    p.issue(
+                        "listen",
+                        format!("\"{listen}\" is not an address:port"),
+                        format!("write an IP address and a port, e.g. \"{DEFAULT_LISTEN}\""),
+                    );
+                    None
+                }
+            };
+            root.absorb(p.finish());
+            listen.map(|listen| ServerConfig { listen })
+        };
+
+        let database = {
+            let mut p = root
+                .table("database")
+                .unwrap_or_else(|| Params::new("database", Map::new()));
+            let url = p.string_or("url", DEFAULT_DATABASE_URL);
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+            {
+                p.issue(
+                    "url",
+                    format!(
+                        "\"{}\" is not a database parcd supports",
+                        crate::store::redact_url(&url)
+                    ),
+                    "use sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB",
+                );
+            }
+            let max_connections = p.u64_in("max_connections", 8, 1, 200) as u32;
+            root.absorb(p.finish());
+            DatabaseConfig {
+                url,
+                max_connections,
+            }
+        };
+
+        let log = {
+            let mut p = root
+                .table("log")
+                .unwrap_or_else(|| Params::new("log", Map::new()));
+            let format = match p.string_or("format", "human").as_str() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                other => {
+                    p.issue(
+                        "format",
+                        format!("\"{other}\" is not a log format"),
+                        "use \"human\" or \"json\"",
+                    );
+                    LogFormat::Human
+                }
+            };
+            let level = p.string_or("level", "info");
+            if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+                p.issue(
+                    "level",
+                    format!("\"{level}\" is not a log level or filter"),
+                    "use error, warn, info, debug or trace (or a filter such as \"info,parcd=debug\")",
+                );
+            }
+            root.absorb(p.finish());
+            LogConfig { format, level }
+        };
+
+        let metrics = {
+            let mut p = root
+                .table("metrics")
+                .unwrap_or_else(|| Params::new("metrics", Map::new()));
+            let entity_label = p.bool_or("entity_label", false);
+            let max_entities = p.u64_in("max_entities", 50, 1, 1000) as usize;
+            root.absorb(p.finish());
+            MetricsConfig {
+                entity_label,
+                max_entities,
+            }
+        };
+
+        let mut sources = Vec::new();
+        for mut p in root.tables("sources") {
+            if let Some(s) = read_source(&mut p) {
+                if sources.iter().any(|o: &SourceConfig| o.name == s.name) {
+                    p.issue(
+                        "name",
+                        format!("\"{}\" names two sources", s.name),
+                        "give every source its own name",
+                    );
+                } else {
+                    sources.push(s);
+                }
+            }
+            root.absorb(p.finish());
+        }
+
+        let issues = root.finish();
+        if !issues.is_empty() {
+            return Err(issues);
+        }
+        Ok(Config {
+            file,
+            server: server.expect("no issue means a valid address"),
+            database,
+            log,
+            metrics,
+            sources,
+        })
+    }
+
+    /// The configuration as `check-config` prints it: every key resolved, secrets hidden.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let file = self.file.as_ref().map_or_else(
+            || "(none: defaults and environment)".to_string(),
+            |f| f.display().to_string(),
+        );
+        out.push_str(&format!("# configuration file: {file}\n\n"));
+        out.push_str(&format!(
+            "[server]\nlisten = \"{}\"\n\n",
+            self.server.listen
+        ));
+        out.push_str(&format!(
+            "[database]\nurl = \"{}\"\nmax_connections = {}\n\n",
+            crate::store::redact_url(&self.database.url),
+            self.database.max_connections
+        ));
+        out.push_str(&format!(
+            "[log]\nformat = \"{}\"\nlevel = \"{}\"\n\n",
+            match self.log.format {
+                LogFormat::Human => "human",
+                LogFormat::Json => "json",
+            },
+            self.log.level
+        ));
+        out.push_str(&format!(
+            "[metrics]\nentity_label = {}\nmax_entities = {}\n",
+            self.metrics.entity_label, self.metrics.max_entities
+        ));
+        for s in &self.sources {
+            out.push_str(&format!(
+                "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\
+                 jitter_seconds = {}\nretry_initial_seconds = {}\nretry_max_seconds = {}\n",
+                s.name,
+                s.kind(),
+                s.schedule.text,
+                s.full_sync_schedule.text,
+                s.jitter.as_secs(),
+                s.retry_initial.as_secs(),
+                s.retry_max.as_secs()
+            ));
+            out.push_str(&s.connector.describe());
+        }
+        out
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+fn read_source(p: &mut Params) -> Option<SourceConfig> {
+    let name = p.required_string("name", "give the source a short name, e.g. \"glpi\"");
+    let name = name.and_then(|n| {
+        if !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && n.len() <= 64
+        {
+            Some(n)
+        } else {
+            p.issue(
+                "name",
+                format!("\"{n}\" is not a usable source name"),
+                "use up to 64 letters, digits, - and _ (it becomes a metrics label)",
+            );
+            None
+        }
+    });
+    let kind = p.required_string(
+        "kind",
+        &format!("set kind to one of: {}", known_kinds().join(", ")),
+    );
+    let schedule = schedule(p, "schedule", Some("0 */15 * * * *"));
+    let full_sync_schedule = schedule_or(p, "full_sync_schedule", "0 30 2 * * *");
+    let jitter = Duration::from_secs(p.u64_in("jitter_seconds", 10, 0, 3600));
+    let retry_initial = Duration::from_secs(p.u64_in("retry_initial_seconds", 30, 1, 86_400));
+    let retry_max = Duration::from_secs(p.u64_in("retry_max_seconds", 900, 1, 86_400));
+    let connector = kind.and_then(|k| ConnectorConfig::from_params(&k, p));
+    Some(SourceConfig {
+        name: name?,
+        schedule: schedule?,
+        full_sync_schedule: full_sync_schedule?,
+        jitter,
+        retry_initial,
+        retry_max: retry_max.max(retry_initial),
+        connector: connector?,
+    })
+}
+
+fn schedule_or(p: &mut Params, key: &str, default: &str) -> Option<Schedule> {
+    schedule(p, key, Some(default))
+}
+
+/// Reads a cron schedule. The `cron` crate wants a seconds field and numbers weekdays from
+/// 1 = Sunday, unlike crontab: both are said in the fix.
+fn schedule(p: &mut Params, key: &str, default: Option<&str>) -> Option<Schedule> {
+    let text = p.string(key).or_else(|| default.map(str::to_string))?;
+    let fields = text.split_whitespace().count();
+    if fields == 5 {
+        p.issue(
+            key,
+            format!("\"{text}\" has 5 fields; parcd's schedules start with a seconds field"),
+            format!("add the seconds in front, e.g. \"0 {text}\""),
+        );
+        return None;
+    }
+    match cron::Schedule::from_str(&text) {
+        Ok(schedule) => Some(Schedule { text, schedule }),
+        Err(e) => {
+            p.issue(
+                key,
+                format!("\"{text}\" is not a valid cron expression ({e})"),
+                "write 6 fields: sec min hour day-of-month month day-of-week, e.g. \"0 */15 * * * *\"; \
+                 weekdays by name (Mon-Fri) since numbers count from 1 = Sunday",
+            );
+            None
+        }
+    }
+}
+
+trait Describe {
+    fn describe(&self) -> String;
+}
+
+impl Describe for ConnectorConfig {
+    fn describe(&self) -> String {
+        match self {
+            ConnectorConfig::Glpi(g) => {
+                use parcd_connectors::glpi::params::Credentials;
+                let mut s = format!("url = \"{}\"\n", g.url);
+                if g.app_token.is_some() {
+                    s.push_str("app_token = \"[REDACTED]\"\n");
+                }
+                match &g.credentials {
+                    Credentials::UserToken(_) => s.push_str("user_token = \"[REDACTED]\"\n"),
+                    Credentials::Login { username, .. } => {
+                        s.push_str(&format!(
+                            "username = \"{username}\"\npassword = \"[REDACTED]\"\n"
+                        ));
+                    }
+                }
+                s.push_str(&format!(
+                    "item_types = [{}]\npage_size = {}\ntimeout_seconds = {}\n",
+                    g.item_types
+                        .iter()
+                        .map(|t| format!("\"{t}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    g.page_size,
+                    g.timeout.as_secs()
+                ));
+                s.push_str(&format!(
+                    "default_phase = \"{}\"\nno_status_phase = \"{}\"\n",
+                    g.status_map.unmapped.as_str(),
+                    g.status_map.no_status.as_str()
+                ));
+                s.push_str("# status names mapped to phases (defaults included):\n");
+                for (name, phase) in g.status_map.entries() {
+                    s.push_str(&format!("#   \"{name}\" = \"{}\"\n", phase.as_str()));
+                }
+                s.push_str(
+                    "# class rules, first match wins (configured rules first, then defaults):\n",
+                );
+                for r in g.class_rules.rules() {
+                    s.push_str(&format!(
+                        "#   item_type={} type={} model={} -> {}\n",
+                        r.item_type.as_deref().unwrap_or("*"),
+                        r.type_pattern.as_ref().map_or("*".to_string(), |re| re
+                            .as_str()
+                            .trim_start_matches("(?i)")
+                            .to_string()),
+                        r.model_pattern.as_ref().map_or("*".to_string(), |re| re
+                            .as_str()
+                            .trim_start_matches("(?i)")
+                            .to_string()),
+                        r.class.as_str()
+                    ));
+                }
+                s
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_configuration_takes_the_defaults() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.server.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.database.url, DEFAULT_DATABASE_URL);
+        assert!(c.sources.is_empty());
+    }
+
+    #[test]
+    fn every_mistake_is_reported_together_with_key_and_fix() {
+        let err = Config::from_toml(
+            r#"
+            [server]
+            listen = "localhost"
+            lisen = "x"
+            [database]
+            url = "mysql://root@localhost/parcd"
+            [[sources]]
+            name = "glpi"
+            kind = "glpi"
+            schedule = "*/5 * * * *"
+            url = "https://glpi/apirest.php"
+            [[sources]]
+            name = "snipe"
+            kind = "snipeit"
+            "#,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        for needle in [
+            "server.listen",
+            "server.lisen",
+            "did you mean `listen`",
+            "database.url",
+            "sources[0].schedule",
+            "add the seconds in front",
+            "sources[0].user_token",
+            "sources[1].kind",
+        ] {
+            assert!(text.contains(needle), "missing {needle} in:\n{text}");
+        }
+        match err {
+            ConfigError::Invalid { issues, .. } => assert_eq!(issues.len(), 6, "{issues:?}"),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn rendering_hides_secrets_and_database_passwords() {
+        let c = Config::from_toml(
+            r#"
+            [database]
+            url = "postgres://parcd:s3cretpw@db/parcd"
+            [[sources]]
+            name = "glpi"
+            kind = "glpi"
+            url = "https://glpi/apirest.php"
+            app_token = "apptok-123456"
+            user_token = "usertok-987654"
+            "#,
+        )
+        .unwrap();
+        let text = c.render();
+        assert!(!text.contains("s3cretpw"));
+        assert!(!text.contains("apptok-123456"));
+        assert!(!text.contains("usertok-987654"));
+        assert!(text.contains("user_token = \"[REDACTED]\""));
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("usertok-987654"));
+    }
+}

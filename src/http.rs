@@ -1,0 +1,125 @@
+//! The read-only HTTP surface: `/metrics`, `/healthz`, `/readyz`, `/api/v1/sources`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct HttpState {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    /// (name, kind) of every configured source.
+    pub sources: Arc<Vec<(String, String)>>,
+}
+
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/sources", get(sources))
+        .with_state(state)
+}
+
+async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
+}
+
+/// Ready once the database answers and its schema is current.
+async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
+    if s.store.ready().await {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unreachable or not migrated\n",
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct SourceView {
+    name: String,
+    kind: String,
+    live_assets: i64,
+    vanished_assets: i64,
+    last_success_at: Option<i64>,
+    last_full_sync_at: Option<i64>,
+    sync_in_progress: Option<String>,
+    last_run: Option<RunView>,
+}
+
+#[derive(Serialize)]
+struct RunView {
+    mode: String,
+    outcome: String,
+    started_at: i64,
+    finished_at: Option<i64>,
+    records_read: i64,
+    created: i64,
+    changed: i64,
+    vanished: i64,
+    error_type: Option<String>,
+    error_message: Option<String>,
+}
+
+async fn sources(
+    State(s): State<HttpState>,
+) -> Result<Json<Vec<SourceView>>, (StatusCode, String)> {
+    let unavailable =
+        |e: crate::store::StoreError| (StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    let now = chrono::Utc::now().timestamp();
+    let mut out = Vec::new();
+    for (name, kind) in s.sources.iter() {
+        let state = s
+            .store
+            .source_state(name, kind, now)
+            .await
+            .map_err(unavailable)?;
+        let (live, vanished) = s.store.asset_totals(name).await.map_err(unavailable)?;
+        let last_run = s
+            .store
+            .recent_runs(name, 1)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .next();
+        out.push(SourceView {
+            name: name.clone(),
+            kind: kind.clone(),
+            live_assets: live,
+            vanished_assets: vanished,
+            last_success_at: state.last_success_at,
+            last_full_sync_at: state.last_full_sync_at,
+            sync_in_progress: state.sync.map(|(mode, _)| mode),
+            last_run: last_run.map(|r| RunView {
+                mode: r.mode,
+                outcome: r.outcome,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                records_read: r.records_read,
+                created: r.created,
+                changed: r.changed,
+                vanished: r.vanished,
+                error_type: r.error_type,
+                error_message: r.error_message,
+            }),
+        });
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,61 @@
+//! The `parcd` binary: parse the command line, load the configuration, dispatch.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use parcd::cli::{Cli, Command};
+use parcd::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Demo(args) = &cli.command {
+        parcd::telemetry::init(parcd::config::LogFormat::Human, "info");
+        parcd::demo::run(args.clone(), parcd::daemon::stop_on_signals()).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    parcd::telemetry::init(config.log.format, &config.log.level);
+    match cli.command {
+        Command::Run => {
+            parcd::daemon::run(&config, parcd::daemon::stop_on_signals(), None).await?;
+        }
+        Command::CheckConfig => {
+            print!("{}", config.render());
+            println!("\n# configuration is valid");
+        }
+        Command::Migrate => {
+            let store =
+                parcd::store::Store::open(&config.database.url, config.database.max_connections)
+                    .await?;
+            println!(
+                "database {} is up to date",
+                parcd::store::redact_url(&config.database.url)
+            );
+            store.close().await;
+        }
+        Command::Sync { once: _, source } => {
+            if !parcd::cli::sync_once(&config, source.as_deref()).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Demo(_) => unreachable!("handled above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,324 @@
+//! Every metric parcd exposes, declared once on an owned registry.
+//!
+//! Names follow Prometheus conventions: `parcd_` prefix, base units, `_total` on counters.
+//! Labels are bounded: source names come from the configuration, error types from a fixed
+//! list, classes and phases from enums, entities are capped (`[metrics] max_entities`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+
+use parcd_connectors::{AssetClass, ErrorType, Phase};
+use prometheus::{
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::store::AssetCount;
+
+/// The metrics of one parcd process.
+pub struct Metrics {
+    registry: Registry,
+    pub source_up: IntGaugeVec,
+    pub source_last_success: GaugeVec,
+    pub source_poll_duration: HistogramVec,
+    pub source_errors: IntCounterVec,
+    pub source_records_read: IntCounterVec,
+    pub source_asset_changes: IntCounterVec,
+    pub source_unmapped_status: IntGaugeVec,
+    pub source_vanish_refused: IntCounterVec,
+    pub source_sync_in_progress: IntGaugeVec,
+    assets: IntGaugeVec,
+    entity_label: bool,
+    max_entities: usize,
+    published_entities: Mutex<HashSet<(String, String, String)>>,
+}
+
+fn opts(name: &str, help: &str) -> Opts {
+    Opts::new(name, help)
+}
+
+impl Metrics {
+    /// Declares every metric. `entity_label` adds `entity` to `parcd_assets`.
+    pub fn new(entity_label: bool, max_entities: usize) -> Metrics {
+        let registry = Registry::new();
+        let source_up = IntGaugeVec::new(
+            opts(
+                "parcd_source_up",
+                "1 when the last poll of the source succeeded, 0 otherwise.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_last_success = GaugeVec::new(
+            opts(
+                "parcd_source_last_success_timestamp_seconds",
+                "Unix time of the last successful poll of the source.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_poll_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "parcd_source_poll_duration_seconds",
+                "Duration of a whole sync (every page) of the source, successful or not.",
+            )
+            .buckets(vec![
+                0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+            ]),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_errors = IntCounterVec::new(
+            opts(
+                "parcd_source_errors_total",
+                "Failed polls of the source, by kind of error.",
+            ),
+            &["source", "error_type"],
+        )
+        .expect("valid metric");
+        let source_records_read = IntCounterVec::new(
+            opts(
+                "parcd_source_records_read_total",
+                "Records read from the source.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_asset_changes = IntCounterVec::new(
+            opts(
+                "parcd_source_asset_changes_total",
+                "Assets created, changed or vanished by polls of the source.",
+            ),
+            &["source", "change"],
+        )
+        .expect("valid metric");
+        let source_unmapped_status = IntGaugeVec::new(
+            opts(
+                "parcd_source_unmapped_status_assets",
+                "Live assets of the source whose status name matched no status_map entry (they got default_phase).",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_vanish_refused = IntCounterVec::new(
+            opts(
+                "parcd_source_vanish_refused_total",
+                "Full syncs that read no asset while the store holds some: nothing was marked vanished.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_sync_in_progress = IntGaugeVec::new(
+            opts(
+                "parcd_source_sync_in_progress",
+                "1 while a sync of the source is running.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let labels: &[&str] = if entity_label {
+            &["class", "phase", "entity"]
+        } else {
+            &["class", "phase"]
+        };
+        let assets = IntGaugeVec::new(
+            opts(
+                "parcd_assets",
+                "Live assets (not vanished from their source) by class and lifecycle phase.",
+            ),
+            labels,
+        )
+        .expect("valid metric");
+        let build_info = IntGaugeVec::new(
+            opts(
+                "parcd_build_info",
+                "Always 1; the labels tell the version of parcd.",
+            ),
+            &["version"],
+        )
+        .expect("valid metric");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+
+        for c in [
+            Box::new(source_up.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(source_last_success.clone()),
+            Box::new(source_poll_duration.clone()),
+            Box::new(source_errors.clone()),
+            Box::new(source_records_read.clone()),
+            Box::new(source_asset_changes.clone()),
+            Box::new(source_unmapped_status.clone()),
+            Box::new(source_vanish_refused.clone()),
+            Box::new(source_sync_in_progress.clone()),
+            Box::new(assets.clone()),
+            Box::new(build_info),
+        ] {
+            registry
+                .register(c)
+                .expect("each metric is registered once");
+        }
+        let m = Metrics {
+            registry,
+            source_up,
+            source_last_success,
+            source_poll_duration,
+            source_errors,
+            source_records_read,
+            source_asset_changes,
+            source_unmapped_status,
+            source_vanish_refused,
+            source_sync_in_progress,
+            assets,
+            entity_label,
+            max_entities,
+            published_entities: Mutex::new(HashSet::new()),
+        };
+        if !entity_label {
+            // Every class and phase is present from the start, at 0, so dashboards and
+            // alert rules never see a series appear out of nothing.
+            for c in AssetClass::ALL {
+                for p in Phase::ALL {
+                    m.assets.with_label_values(&[c.as_str(), p.as_str()]).set(0);
+                }
+            }
+        }
+        m
+    }
+
+    /// Creates the series of a source, so they exist before its first poll.
+    pub fn register_source(&self, source: &str) {
+        self.source_up.with_label_values(&[source]).set(0);
+        self.source_records_read.with_label_values(&[source]);
+        self.source_unmapped_status.with_label_values(&[source]);
+        self.source_vanish_refused.with_label_values(&[source]);
+        self.source_sync_in_progress
+            .with_label_values(&[source])
+            .set(0);
+        for change in ["created", "changed", "vanished"] {
+            self.source_asset_changes
+                .with_label_values(&[source, change]);
+        }
+        for t in ErrorType::ALL {
+            self.source_errors.with_label_values(&[source, t.as_str()]);
+        }
+        self.source_errors.with_label_values(&[source, "store"]);
+    }
+
+    /// Publishes the asset counts read from the store.
+    pub fn set_asset_counts(&self, counts: &[AssetCount]) {
+        if !self.entity_label {
+            let mut totals: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+            for c in counts {
+                *totals
+                    .entry((c.class.as_str(), c.phase.as_str()))
+                    .or_default() += c.count;
+            }
+            for cl in AssetClass::ALL {
+                for ph in Phase::ALL {
+                    let n = totals
+                        .get(&(cl.as_str(), ph.as_str()))
+                        .copied()
+                        .unwrap_or(0);
+                    self.assets
+                        .with_label_values(&[cl.as_str(), ph.as_str()])
+                        .set(n);
+                }
+            }
+            return;
+        }
+        // Keep the largest entities, sum the rest under "other".
+        let mut by_entity: BTreeMap<&str, i64> = BTreeMap::new();
+        for c in counts {
+            *by_entity
+                .entry(c.entity.as_deref().unwrap_or("none"))
+                .or_default() += c.count;
+        }
+        let mut ranked: Vec<(&str, i64)> = by_entity.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let kept: HashSet<&str> = ranked
+            .iter()
+            .take(self.max_entities)
+            .map(|(e, _)| *e)
+            .collect();
+        let mut totals: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for c in counts {
+            let e = c.entity.as_deref().unwrap_or("none");
+            let e = if kept.contains(e) { e } else { "other" };
+            *totals
+                .entry((c.class.clone(), c.phase.clone(), e.to_string()))
+                .or_default() += c.count;
+        }
+        let mut published = self.published_entities.lock().expect("metrics lock");
+        for key in published.iter() {
+            if !totals.contains_key(key) {
+                let _ = self.assets.remove_label_values(&[&key.0, &key.1, &key.2]);
+            }
+        }
+        published.clear();
+        for (key, n) in totals {
+            self.assets
+                .with_label_values(&[&key.0, &key.1, &key.2])
+                .set(n);
+            published.insert(key);
+        }
+    }
+
+    /// The text exposition format, for `/metrics`.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .expect("text encoding cannot fail");
+        String::from_utf8(buf).expect("the text format is UTF-8")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(class: &str, phase: &str, entity: &str, n: i64) -> AssetCount {
+        AssetCount {
+            class: class.into(),
+            phase: phase.into(),
+            entity: Some(entity.into()),
+            count: n,
+        }
+    }
+
+    #[test]
+    fn every_class_and_phase_is_published_even_at_zero() {
+        let m = Metrics::new(false, 10);
+        m.set_asset_counts(&[
+            count("laptop", "in_service", "A", 3),
+            count("laptop", "in_service", "B", 2),
+        ]);
+        let text = m.render();
+        assert!(
+            text.contains("parcd_assets{class=\"laptop\",phase=\"in_service\"} 5"),
+            "{text}"
+        );
+        assert!(text.contains("parcd_assets{class=\"server\",phase=\"recycled\"} 0"));
+        assert!(text.contains("parcd_build_info{version="));
+    }
+
+    #[test]
+    fn entities_beyond_the_cap_are_summed_under_other_and_stale_series_removed() {
+        let m = Metrics::new(true, 1);
+        m.set_asset_counts(&[
+            count("laptop", "in_service", "Big", 10),
+            count("laptop", "in_service", "Small", 1),
+        ]);
+        let text = m.render();
+        assert!(text.contains("entity=\"Big\""));
+        assert!(
+            text.contains("entity=\"other\",phase=\"in_service\"} 1"),
+            "{text}"
+        );
+        m.set_asset_counts(&[count("desktop", "in_stock", "Big", 4)]);
+        let text = m.render();
+        assert!(!text.contains("class=\"laptop\""), "{text}");
+        assert!(text.contains("class=\"desktop\""));
+    }
+}

@@ -1,0 +1,264 @@
+//! Runs every source on its own schedule: a source never overlaps itself, a failing source
+//! backs off without holding up the others, and a shutdown stops each between two pages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use parcd_connectors::SyncMode;
+use tokio::sync::{Notify, watch};
+
+use crate::config::SourceConfig;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::sync::{SourceRuntime, SyncError, SyncReport, run_sync};
+
+/// What the scheduler shares with the rest of the daemon.
+#[derive(Clone)]
+pub struct Deps {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    /// Signalled after every committed page, so indicators are refreshed.
+    pub changed: Arc<Notify>,
+}
+
+/// Full when the source has never completed one, or when the full-sync schedule fired
+/// since the last one.
+pub fn mode_due(cfg: &SourceConfig, last_full: Option<i64>, now: DateTime<Utc>) -> SyncMode {
+    match last_full.and_then(|t| Utc.timestamp_opt(t, 0).single()) {
+        None => SyncMode::Full,
+        Some(last) => match cfg.full_sync_schedule.next_after(last) {
+            Some(due) if due <= now => SyncMode::Full,
+            _ => SyncMode::Incremental,
+        },
+    }
+}
+
+/// When to wake next after a successful sync.
+pub fn next_wake(cfg: &SourceConfig, last_full: Option<i64>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let regular = cfg.schedule.next_after(now);
+    let full = last_full
+        .and_then(|t| Utc.timestamp_opt(t, 0).single())
+        .and_then(|last| cfg.full_sync_schedule.next_after(last))
+        .map(|due| due.max(now));
+    let next = match (regular, full) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(now + chrono::Duration::hours(1)),
+    };
+    next + jitter(cfg.jitter)
+}
+
+/// Delay before retrying after `failures` consecutive failures: doubling from
+/// `retry_initial`, capped at `retry_max`.
+pub fn backoff(cfg: &SourceConfig, failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
+    cfg.retry_initial.saturating_mul(factor).min(cfg.retry_max)
+}
+
+fn jitter(max: Duration) -> chrono::Duration {
+    if max.is_zero() {
+        return chrono::Duration::zero();
+    }
+    chrono::Duration::milliseconds(fastrand::i64(0..=max.as_millis() as i64))
+}
+
+/// One sync with its metrics.
+pub async fn poll_source(
+    deps: &Deps,
+    rt: &SourceRuntime,
+    mode: SyncMode,
+    stop: watch::Receiver<bool>,
+) -> Result<SyncReport, SyncError> {
+    let name = rt.name().to_string();
+    let m = &deps.metrics;
+    m.source_sync_in_progress.with_label_values(&[&name]).set(1);
+    let timer = m
+        .source_poll_duration
+        .with_label_values(&[&name])
+        .start_timer();
+    let changed = deps.changed.clone();
+    let mut on_page = |p: crate::sync::Progress<'_>| {
+        m.source_records_read
+            .with_label_values(&[&name])
+            .inc_by(p.page.records);
+        for (label, n) in [
+            ("created", p.page.created),
+            ("changed", p.page.changed),
+            ("vanished", p.page.vanished),
+        ] {
+            m.source_asset_changes
+                .with_label_values(&[&name, label])
+                .inc_by(n);
+        }
+        if p.page.created + p.page.changed + p.page.vanished > 0 {
+            changed.notify_one();
+        }
+    };
+    let result = run_sync(&deps.store, rt, mode, &mut on_page, stop).await;
+    timer.observe_duration();
+    m.source_sync_in_progress.with_label_values(&[&name]).set(0);
+    match &result {
+        Ok(r) if r.interrupted => {}
+        Ok(r) => {
+            m.source_up.with_label_values(&[&name]).set(1);
+            m.source_last_success
+                .with_label_values(&[&name])
+                .set(Utc::now().timestamp_millis() as f64 / 1000.0);
+            if r.vanish_refused {
+                m.source_vanish_refused.with_label_values(&[&name]).inc();
+                tracing::warn!(
+                    source = %name,
+                    "full sync read no asset while the store holds some; nothing was marked vanished \
+                     (check the GLPI user's rights and active entities)"
+                );
+            }
+            match deps.store.unmapped_status_count(&name).await {
+                Ok(n) => m.source_unmapped_status.with_label_values(&[&name]).set(n),
+                Err(e) => {
+                    tracing::warn!(source = %name, error = %e, "cannot count unmapped statuses")
+                }
+            }
+        }
+        Err(e) => {
+            m.source_up.with_label_values(&[&name]).set(0);
+            m.source_errors
+                .with_label_values(&[&name, e.error_type()])
+                .inc();
+        }
+    }
+    result
+}
+
+/// The life of one source in the daemon: sync now, then on schedule, until `stop`.
+pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Receiver<bool>) {
+    let name = rt.name().to_string();
+    let mut failures: u32 = 0;
+    loop {
+        let now = Utc::now();
+        let state = deps
+            .store
+            .source_state(&name, rt.config.kind(), now.timestamp())
+            .await;
+        let last_full = state.as_ref().ok().and_then(|s| s.last_full_sync_at);
+        let mode = mode_due(&rt.config, last_full, now);
+        let wake = match poll_source(&deps, &rt, mode, stop.clone()).await {
+            Ok(r) if r.interrupted => return,
+            Ok(r) => {
+                failures = 0;
+                tracing::info!(
+                    source = %name,
+                    mode = r.mode.map_or("", |m| m.as_str()),
+                    resumed = r.resumed,
+                    records = r.records,
+                    created = r.created,
+                    changed = r.changed,
+                    vanished = r.vanished,
+                    seconds = r.duration.as_secs_f64(),
+                    "sync done"
+                );
+                let last_full = if r.mode == Some(SyncMode::Full) {
+                    Some(Utc::now().timestamp())
+                } else {
+                    last_full
+                };
+                next_wake(&rt.config, last_full, Utc::now())
+            }
+            Err(e) => {
+                failures += 1;
+                let delay = backoff(&rt.config, failures);
+                tracing::error!(
+                    source = %name,
+                    error = %e,
+                    error_type = e.error_type(),
+                    failures,
+                    retry_in_seconds = delay.as_secs(),
+                    "sync failed; stored data is unchanged past the last committed page"
+                );
+                Utc::now()
+                    + chrono::Duration::from_std(delay).unwrap_or_default()
+                    + jitter(rt.config.jitter.min(delay))
+            }
+        };
+        let sleep = (wake - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn source(extra: &str) -> SourceConfig {
+        let c = Config::from_toml(&format!(
+            r#"[[sources]]
+            name = "g"
+            kind = "glpi"
+            url = "http://127.0.0.1:1/apirest.php"
+            user_token = "t"
+            jitter_seconds = 0
+            {extra}"#
+        ))
+        .unwrap();
+        c.sources.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_source_never_fully_synced_gets_a_full_sync() {
+        let cfg = source("");
+        assert_eq!(mode_due(&cfg, None, Utc::now()), SyncMode::Full);
+    }
+
+    #[test]
+    fn the_full_sync_schedule_decides_between_full_and_incremental() {
+        let cfg = source(r#"full_sync_schedule = "0 30 2 * * *""#);
+        let last = Utc.with_ymd_and_hms(2026, 11, 20, 2, 31, 0).unwrap();
+        let before = Utc.with_ymd_and_hms(2026, 11, 21, 2, 0, 0).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 11, 21, 2, 30, 1).unwrap();
+        assert_eq!(
+            mode_due(&cfg, Some(last.timestamp()), before),
+            SyncMode::Incremental
+        );
+        assert_eq!(
+            mode_due(&cfg, Some(last.timestamp()), after),
+            SyncMode::Full
+        );
+    }
+
+    #[test]
+    fn the_next_wake_is_the_nearer_of_both_schedules() {
+        let cfg = source(
+            r#"schedule = "0 0 * * * *"
+            full_sync_schedule = "0 30 2 * * *""#,
+        );
+        let last = Utc.with_ymd_and_hms(2026, 11, 20, 2, 31, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 2, 10, 0).unwrap();
+        assert_eq!(
+            next_wake(&cfg, Some(last.timestamp()), now),
+            Utc.with_ymd_and_hms(2026, 11, 21, 2, 30, 0).unwrap()
+        );
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 3, 10, 0).unwrap();
+        assert_eq!(
+            next_wake(
+                &cfg,
+                Some(
+                    Utc.with_ymd_and_hms(2026, 11, 21, 2, 31, 0)
+                        .unwrap()
+                        .timestamp()
+                ),
+                now
+            ),
+            Utc.with_ymd_and_hms(2026, 11, 21, 4, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let cfg = source("retry_initial_seconds = 10\nretry_max_seconds = 60");
+        let secs: Vec<u64> = (1..=5).map(|f| backoff(&cfg, f).as_secs()).collect();
+        assert_eq!(secs, vec![10, 20, 40, 60, 60]);
+    }
+}

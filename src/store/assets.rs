@@ -1,0 +1,428 @@
+//! Assets, their lifecycle events and purchases.
+
+use std::collections::HashMap;
+
+use sqlx::{AssertSqlSafe, Row};
+
+use super::sql::{Val, bind_all, list};
+use super::{Store, StoreError, Tx};
+
+/// What ingest needs to know of a stored asset to diff a new record against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAsset {
+    pub record_hash: i64,
+    pub phase: String,
+    pub entity: Option<String>,
+    pub location: Option<String>,
+    pub event_seq: i64,
+    pub vanished: bool,
+    pub purchase_hash: Option<i64>,
+}
+
+/// One lifecycle event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub source: String,
+    pub external_id: String,
+    pub seq: i64,
+    pub occurred_at: i64,
+    pub observed_at: i64,
+    pub kind: String,
+    pub from_phase: Option<String>,
+    pub to_phase: Option<String>,
+    pub class: String,
+    pub entity: Option<String>,
+    pub detail: Option<String>,
+    pub poll_run: Option<String>,
+}
+
+/// Live assets (not vanished) of one class, phase and entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetCount {
+    pub class: String,
+    pub phase: String,
+    pub entity: Option<String>,
+    pub count: i64,
+}
+
+/// Columns of `assets`, in the order of [`asset_values`] callers.
+pub const ASSET_COLUMNS: [&str; 23] = [
+    "source",
+    "external_id",
+    "item_type",
+    "class",
+    "name",
+    "serial",
+    "inventory_number",
+    "type_name",
+    "model",
+    "manufacturer",
+    "entity",
+    "location",
+    "status",
+    "phase",
+    "status_mapped",
+    "rated_power_w",
+    "source_modified_at",
+    "record_hash",
+    "event_seq",
+    "first_seen_at",
+    "updated_at",
+    "vanished_at",
+    "seen_sync_id",
+];
+
+pub const EVENT_COLUMNS: [&str; 12] = [
+    "source",
+    "external_id",
+    "seq",
+    "occurred_at",
+    "observed_at",
+    "kind",
+    "from_phase",
+    "to_phase",
+    "class",
+    "entity",
+    "detail",
+    "poll_run",
+];
+
+pub const PURCHASE_COLUMNS: [&str; 14] = [
+    "source",
+    "external_id",
+    "order_date",
+    "buy_date",
+    "delivery_date",
+    "use_date",
+    "warranty_end",
+    "decommission_date",
+    "amount_cents",
+    "supplier",
+    "order_number",
+    "comment",
+    "record_hash",
+    "updated_at",
+];
+
+/// SQLite allows 32,766 parameters, PostgreSQL 65,535: IN lists stay well under both.
+const IN_CHUNK: usize = 900;
+
+impl Tx {
+    /// The stored state of the given assets of `source`.
+    pub async fn stored_assets(
+        &mut self,
+        source: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, StoredAsset>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT a.external_id, a.record_hash, a.phase, a.entity, a.location, a.event_seq, \
+                 a.vanished_at, p.record_hash AS purchase_hash \
+                 FROM assets a LEFT JOIN purchases p \
+                   ON p.source = a.source AND p.external_id = a.external_id \
+                 WHERE a.source = $1 AND a.external_id IN ({})",
+                list(chunk.len(), 2)
+            );
+            let mut vals: Vec<Val> = vec![source.into()];
+            vals.extend(chunk.iter().map(|id| Val::from(*id)));
+            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
+                .fetch_all(self.conn())
+                .await?;
+            for r in rows {
+                let vanished_at: Option<i64> = r.try_get("vanished_at")?;
+                out.insert(
+                    r.try_get("external_id")?,
+                    StoredAsset {
+                        record_hash: r.try_get("record_hash")?,
+                        phase: r.try_get("phase")?,
+                        entity: r.try_get("entity")?,
+                        location: r.try_get("location")?,
+                        event_seq: r.try_get("event_seq")?,
+                        vanished: vanished_at.is_some(),
+                        purchase_hash: r.try_get("purchase_hash")?,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces whole asset rows (values in [`ASSET_COLUMNS`] order).
+    pub async fn upsert_assets(&mut self, rows: Vec<Vec<Val>>) -> Result<(), StoreError> {
+        let updates: Vec<String> = ASSET_COLUMNS[2..]
+            .iter()
+            .filter(|c| **c != "first_seen_at")
+            .map(|c| match *c {
+                // An incremental sync does not see every asset: it leaves the full sync's mark.
+                "seen_sync_id" => {
+                    "seen_sync_id = COALESCE(excluded.seen_sync_id, assets.seen_sync_id)"
+                        .to_string()
+                }
+                c => format!("{c} = excluded.{c}"),
+            })
+            .collect();
+        let suffix = format!(
+            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
+            updates.join(", ")
+        );
+        self.insert_rows("assets", &ASSET_COLUMNS, rows, &suffix)
+            .await
+    }
+
+    /// Appends events. A replayed event (same source, asset and seq) is refused by the
+    /// primary key, never written twice.
+    pub async fn insert_events(&mut self, events: Vec<EventRow>) -> Result<(), StoreError> {
+        let rows = events
+            .into_iter()
+            .map(|e| {
+                vec![
+                    e.source.into(),
+                    e.external_id.into(),
+                    e.seq.into(),
+                    e.occurred_at.into(),
+                    e.observed_at.into(),
+                    e.kind.into(),
+                    e.from_phase.into(),
+                    e.to_phase.into(),
+                    e.class.into(),
+                    e.entity.into(),
+                    e.detail.into(),
+                    e.poll_run.into(),
+                ]
+            })
+            .collect();
+        self.insert_rows("lifecycle_events", &EVENT_COLUMNS, rows, "")
+            .await
+    }
+
+    /// Inserts or replaces purchase rows (values in [`PURCHASE_COLUMNS`] order).
+    pub async fn upsert_purchases(&mut self, rows: Vec<Vec<Val>>) -> Result<(), StoreError> {
+        let updates: Vec<String> = PURCHASE_COLUMNS[2..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let suffix = format!(
+            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
+            updates.join(", ")
+        );
+        self.insert_rows("purchases", &PURCHASE_COLUMNS, rows, &suffix)
+            .await
+    }
+
+    /// Marks unchanged assets as seen by full sync `sync_id`.
+    pub async fn mark_seen(
+        &mut self,
+        source: &str,
+        sync_id: &str,
+        ids: &[&str],
+    ) -> Result<(), StoreError> {
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "UPDATE assets SET seen_sync_id = $1 WHERE source = $2 AND external_id IN ({})",
+                list(chunk.len(), 3)
+            );
+            let mut vals: Vec<Val> = vec![sync_id.into(), source.into()];
+            vals.extend(chunk.iter().map(|id| Val::from(*id)));
+            self.exec(sql, vals).await?;
+        }
+        Ok(())
+    }
+
+    /// Live assets of `source` that full sync `sync_id` did not see: (external_id, phase,
+    /// class, entity, event_seq).
+    pub async fn unseen_assets(
+        &mut self,
+        source: &str,
+        sync_id: &str,
+    ) -> Result<Vec<(String, String, String, Option<String>, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT external_id, phase, class, entity, event_seq FROM assets \
+             WHERE source = $1 AND vanished_at IS NULL \
+               AND (seen_sync_id IS NULL OR seen_sync_id <> $2)",
+        )
+        .bind(source.to_string())
+        .bind(sync_id.to_string())
+        .fetch_all(self.conn())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("external_id")?,
+                    r.try_get("phase")?,
+                    r.try_get("class")?,
+                    r.try_get("entity")?,
+                    r.try_get("event_seq")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// How many assets of `source` full sync `sync_id` has seen so far.
+    pub async fn seen_count(&mut self, source: &str, sync_id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assets WHERE source = $1 AND seen_sync_id = $2",
+        )
+        .bind(source.to_string())
+        .bind(sync_id.to_string())
+        .fetch_one(self.conn())
+        .await?)
+    }
+
+    /// Sets `vanished_at` and the new event count of vanished assets.
+    pub async fn set_vanished(
+        &mut self,
+        source: &str,
+        at: i64,
+        assets: &[(String, i64)],
+    ) -> Result<(), StoreError> {
+        for (id, seq) in assets {
+            self.exec(
+                "UPDATE assets SET vanished_at = $1, event_seq = $2, updated_at = $1 \
+                 WHERE source = $3 AND external_id = $4"
+                    .to_string(),
+                vec![at.into(), (*seq).into(), source.into(), id.as_str().into()],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Live assets by class, phase and entity.
+    pub async fn asset_counts(&self) -> Result<Vec<AssetCount>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT class, phase, entity, COUNT(*) AS n FROM assets \
+             WHERE vanished_at IS NULL GROUP BY class, phase, entity",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AssetCount {
+                    class: r.try_get("class")?,
+                    phase: r.try_get("phase")?,
+                    entity: r.try_get("entity")?,
+                    count: r.try_get("n")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Live assets of `source` whose status matched no mapping.
+    pub async fn unmapped_status_count(&self, source: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assets WHERE source = $1 AND vanished_at IS NULL AND status_mapped = 0",
+        )
+        .bind(source.to_string())
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Number of assets of `source`, `(live, vanished)`.
+    pub async fn asset_totals(&self, source: &str) -> Result<(i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS total, COUNT(vanished_at) AS gone FROM assets WHERE source = $1",
+        )
+        .bind(source.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        let total: i64 = r.try_get("total")?;
+        let gone: i64 = r.try_get("gone")?;
+        Ok((total - gone, gone))
+    }
+
+    /// The history of one asset, oldest first.
+    pub async fn events_of(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT source, external_id, seq, occurred_at, observed_at, kind, from_phase, to_phase, \
+             class, entity, detail, poll_run FROM lifecycle_events \
+             WHERE source = $1 AND external_id = $2 ORDER BY seq",
+        )
+        .bind(source.to_string())
+        .bind(external_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(event_from_row).collect()
+    }
+
+    /// Number of events of `source` by kind.
+    pub async fn event_counts(&self, source: &str) -> Result<HashMap<String, i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM lifecycle_events WHERE source = $1 GROUP BY kind",
+        )
+        .bind(source.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            out.insert(r.try_get("kind")?, r.try_get("n")?);
+        }
+        Ok(out)
+    }
+
+    /// The stored phase, status and vanished flag of one asset.
+    pub async fn asset_phase(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<(String, bool)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT phase, vanished_at FROM assets WHERE source = $1 AND external_id = $2",
+        )
+        .bind(source.to_string())
+        .bind(external_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let v: Option<i64> = r.try_get("vanished_at")?;
+                Ok(Some((r.try_get("phase")?, v.is_some())))
+            }
+        }
+    }
+
+    /// The stored purchase amount (cents) and buy date of one asset.
+    pub async fn purchase_of(
+        &self,
+        source: &str,
+        external_id: &str,
+    ) -> Result<Option<(Option<i64>, Option<String>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT amount_cents, buy_date FROM purchases WHERE source = $1 AND external_id = $2",
+        )
+        .bind(source.to_string())
+        .bind(external_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((r.try_get("amount_cents")?, r.try_get("buy_date")?))),
+        }
+    }
+}
+
+fn event_from_row(r: sqlx::any::AnyRow) -> Result<EventRow, StoreError> {
+    Ok(EventRow {
+        source: r.try_get("source")?,
+        external_id: r.try_get("external_id")?,
+        seq: r.try_get("seq")?,
+        occurred_at: r.try_get("occurred_at")?,
+        observed_at: r.try_get("observed_at")?,
+        kind: r.try_get("kind")?,
+        from_phase: r.try_get("from_phase")?,
+        to_phase: r.try_get("to_phase")?,
+        class: r.try_get("class")?,
+        entity: r.try_get("entity")?,
+        detail: r.try_get("detail")?,
+        poll_run: r.try_get("poll_run")?,
+    })
+}

@@ -1,0 +1,198 @@
+//! One sync of one source: pages from the connector, each applied with its cursor.
+
+use std::time::{Duration, Instant};
+
+use parcd_connectors::{Connector, ConnectorError, Cursor, PollRequest, SyncMode};
+use thiserror::Error;
+use tokio::sync::watch;
+
+use crate::config::SourceConfig;
+use crate::ingest::{PageOutcome, SyncContext, apply_page};
+use crate::store::{PollRun, Store, StoreError};
+
+/// A configured source and its connector.
+pub struct SourceRuntime {
+    pub config: SourceConfig,
+    pub connector: Box<dyn Connector>,
+}
+
+impl SourceRuntime {
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("source {source_name}: {error}")]
+    Connector {
+        source_name: String,
+        #[source]
+        error: ConnectorError,
+    },
+    #[error("source {source_name}: cannot store what was read: {error}")]
+    Store {
+        source_name: String,
+        #[source]
+        error: StoreError,
+    },
+}
+
+impl SyncError {
+    /// The bounded `error_type` label.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            SyncError::Connector { error, .. } => error.error_type().as_str(),
+            SyncError::Store { .. } => "store",
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub source: String,
+    pub mode: Option<SyncMode>,
+    /// The sync continued one a previous process had left unfinished.
+    pub resumed: bool,
+    pub pages: u64,
+    pub records: u64,
+    pub created: u64,
+    pub changed: u64,
+    pub vanished: u64,
+    pub vanish_refused: bool,
+    /// Stopped by a shutdown between two pages; the next start resumes it.
+    pub interrupted: bool,
+    pub duration: Duration,
+}
+
+/// Progress of a sync under way, after each committed page.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub page: &'a PageOutcome,
+    pub records_so_far: u64,
+    pub total_hint: Option<u64>,
+}
+
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn new_id(source: &str) -> String {
+    format!(
+        "{source}-{}-{:08x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+        fastrand::u32(..)
+    )
+}
+
+/// Runs one sync of `rt` to its end (or to a shutdown). A sync that a previous process
+/// left unfinished is resumed from its last committed page, whatever `requested` says.
+pub async fn run_sync(
+    store: &Store,
+    rt: &SourceRuntime,
+    requested: SyncMode,
+    on_page: &mut (dyn FnMut(Progress<'_>) + Send),
+    mut stop: watch::Receiver<bool>,
+) -> Result<SyncReport, SyncError> {
+    let source = rt.name().to_string();
+    let store_err = |error| SyncError::Store {
+        source_name: source.clone(),
+        error,
+    };
+    let started = Instant::now();
+    let state = store
+        .source_state(&source, rt.config.kind(), now_s())
+        .await
+        .map_err(store_err)?;
+    let (mode, sync_id, resumed) = match &state.sync {
+        Some((mode, id)) => (
+            SyncMode::parse(mode).unwrap_or(SyncMode::Full),
+            id.clone(),
+            true,
+        ),
+        None => (requested, new_id(&source), false),
+    };
+    let sync_started_at = now_s();
+    let mut run = PollRun {
+        id: new_id(&source),
+        source: source.clone(),
+        sync_id: sync_id.clone(),
+        mode: mode.as_str().to_string(),
+        started_at: sync_started_at,
+        outcome: "running".into(),
+        ..Default::default()
+    };
+    store.start_run(&run).await.map_err(store_err)?;
+    let cx = SyncContext {
+        source: source.clone(),
+        sync_id,
+        mode,
+        sync_started_at,
+        run_id: run.id.clone(),
+    };
+    let mut report = SyncReport {
+        source: source.clone(),
+        mode: Some(mode),
+        resumed,
+        ..Default::default()
+    };
+    let mut cursor = state.cursor.map(Cursor);
+    let result: Result<(), SyncError> = async {
+        loop {
+            if *stop.borrow() {
+                report.interrupted = true;
+                return Ok(());
+            }
+            let request = PollRequest {
+                mode,
+                cursor: cursor.as_ref(),
+            };
+            let page = tokio::select! {
+                page = rt.connector.poll(request) => page.map_err(|error| SyncError::Connector {
+                    source_name: source.clone(),
+                    error,
+                })?,
+                _ = stop.wait_for(|s| *s) => {
+                    report.interrupted = true;
+                    return Ok(());
+                }
+            };
+            let outcome = apply_page(store, &cx, &page, now_s())
+                .await
+                .map_err(store_err)?;
+            report.pages += 1;
+            report.records += outcome.records;
+            report.created += outcome.created;
+            report.changed += outcome.changed;
+            report.vanished += outcome.vanished;
+            report.vanish_refused |= outcome.vanish_refused;
+            on_page(Progress {
+                page: &outcome,
+                records_so_far: report.records,
+                total_hint: page.total_hint,
+            });
+            if page.done {
+                return Ok(());
+            }
+            cursor = Some(page.cursor);
+        }
+    }
+    .await;
+    report.duration = started.elapsed();
+    run.finished_at = Some(now_s());
+    match &result {
+        Ok(()) if report.interrupted => run.outcome = "interrupted".into(),
+        Ok(()) => run.outcome = "success".into(),
+        Err(e) => {
+            run.outcome = "error".into();
+            run.error_type = Some(e.error_type().to_string());
+            run.error_message = Some(e.to_string());
+        }
+    }
+    // The run record is bookkeeping: failing to write it must not hide the sync's own result.
+    if let Err(e) = store.finish_run(&run).await {
+        tracing::warn!(source = %source, error = %e, "cannot record the end of the poll run");
+    }
+    result.map(|()| report)
+}

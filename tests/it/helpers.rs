@@ -1,0 +1,200 @@
+//! Test databases and records.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use parcd::store::Store;
+use parcd_connectors::{AssetClass, AssetRecord, Cursor, Page, Phase, PurchaseRecord};
+
+/// PostgreSQL server used by the tests; `tests/run.sh` makes sure one answers there.
+pub fn pg_admin_url() -> String {
+    std::env::var("PARCD_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, migrated database of either backend.
+pub struct TestDb {
+    pub url: String,
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("parcd.db").display());
+        let store = Store::open(&url, 4).await.expect("sqlite store");
+        TestDb {
+            url,
+            store,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the test PostgreSQL server; `tests/run.sh` drops old ones.
+    pub async fn postgres() -> TestDb {
+        let url = new_pg_database().await;
+        let store = Store::open(&url, 4).await.expect("postgres store");
+        TestDb {
+            url,
+            store,
+            _dir: None,
+        }
+    }
+}
+
+/// Creates an empty PostgreSQL database and returns its URL.
+pub async fn new_pg_database() -> String {
+    let admin = pg_admin_url();
+    let name = format!(
+        "parcd_t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        fastrand::u32(..)
+    );
+    let store = Store::connect(&admin, 1).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL must answer at {admin} (tests/run.sh starts one): {e}")
+    });
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(store.pool())
+        .await
+        .expect("create test database");
+    store.close().await;
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_string();
+    format!("{base}/{name}")
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident => $body:ident;)+) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$body($crate::helpers::TestDb::sqlite().await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$body($crate::helpers::TestDb::postgres().await).await
+                }
+            }
+        )+
+    };
+}
+
+/// A record with the given id, phase and entity.
+pub fn record(id: u32, phase: Phase, entity: &str) -> AssetRecord {
+    AssetRecord {
+        external_id: format!("Computer/{id}"),
+        item_type: "Computer".into(),
+        class: AssetClass::Laptop,
+        name: Some(format!("PC-{id:05}")),
+        serial: Some(format!("SN{id:08}")),
+        inventory_number: None,
+        type_name: Some("Ordinateur portable".into()),
+        model: Some("ThinkPad T14".into()),
+        manufacturer: Some("Lenovo".into()),
+        entity: Some(entity.into()),
+        location: Some("Mairie".into()),
+        status: Some("En production".into()),
+        phase,
+        status_mapped: true,
+        rated_power_w: Some(45.0),
+        modified_at: Some("2026-01-01 10:00:00".into()),
+        purchase: Some(PurchaseRecord {
+            buy_date: chrono::NaiveDate::from_ymd_opt(2022, 3, 1),
+            amount_cents: Some(89_900),
+            supplier: Some("UGAP".into()),
+            ..Default::default()
+        }),
+    }
+}
+
+/// A page holding `records`.
+pub fn page(records: Vec<AssetRecord>, cursor: &str, done: bool) -> Page {
+    Page {
+        records,
+        cursor: Cursor(cursor.into()),
+        done,
+        total_hint: None,
+    }
+}
+
+/// A simulated GLPI on 127.0.0.1 with `assets` devices.
+pub async fn glpi(assets: usize) -> parcd_connectors::glpi::simulator::SimHandle {
+    use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
+    Simulator::start(
+        Fleet::generate(&FleetSpec {
+            assets,
+            seed: 11,
+            templates: 2,
+        }),
+        SimOptions {
+            app_token: None,
+            user_token: TEST_USER_TOKEN.into(),
+            login: None,
+        },
+    )
+    .await
+    .expect("simulator")
+}
+
+pub const TEST_USER_TOKEN: &str = "it-user-token-c0ffee";
+
+/// A configuration with one GLPI source.
+pub fn config_text(db_url: &str, glpi_url: &str, extra: &str) -> String {
+    format!(
+        r#"
+        [server]
+        listen = "127.0.0.1:0"
+        [database]
+        url = "{db_url}"
+        [[sources]]
+        name = "glpi"
+        kind = "glpi"
+        url = "{glpi_url}"
+        user_token = "{TEST_USER_TOKEN}"
+        jitter_seconds = 0
+        retry_initial_seconds = 1
+        retry_max_seconds = 2
+        {extra}
+        "#
+    )
+}
+
+/// The value of one sample of a Prometheus text exposition, if present.
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Sum of every sample of a metric.
+pub fn sum(text: &str, metric: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(metric) && l[metric.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Polls `check` every 100 ms until it holds, or panics after `secs` seconds.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {secs} s waiting for: {what}");
+}

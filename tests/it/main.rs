@@ -1,0 +1,9 @@
+//! parcd's integration tests: one binary, every storage test on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod crash;
+mod daemon;
+mod ingest;
+mod prometheus;

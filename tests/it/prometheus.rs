@@ -1,0 +1,131 @@
+//! parcd's metrics as a real Prometheus sees them, and promtool's lint and rule checks.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use parcd::config::Config;
+use tokio::sync::{oneshot, watch};
+
+use crate::helpers::{TestDb, config_text, eventually, glpi};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the Prometheus server when the test ends, even on a failed assertion.
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint() {
+    let db = TestDb::sqlite().await;
+    let sim = glpi(250).await;
+    let n = sim.with_fleet(|f| f.len());
+    let config = Config::from_toml(&config_text(&db.url, &sim.base_url(), "")).unwrap();
+    let (stop_tx, stop) = watch::channel(false);
+    let (bound_tx, bound) = oneshot::channel();
+    let daemon =
+        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
+    let parcd_addr = bound.await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let prom_port = free_port();
+    let prom_config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &prom_config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: parcd\n    static_configs:\n      - targets: ['{parcd_addr}']\n"
+        ),
+    )
+    .unwrap();
+    let _prometheus = Killed(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", prom_config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus is installed (tests/run.sh installs it)"),
+    );
+
+    let query = format!("http://127.0.0.1:{prom_port}/api/v1/query?query=sum(parcd_assets)");
+    eventually(60, "Prometheus has scraped the whole fleet", || async {
+        let Ok(resp) = reqwest::get(&query).await else {
+            return false;
+        };
+        let Ok(v) = resp.json::<serde_json::Value>().await else {
+            return false;
+        };
+        v["data"]["result"][0]["value"][1]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+            == Some(n as f64)
+    })
+    .await;
+    let up = format!("http://127.0.0.1:{prom_port}/api/v1/query?query=parcd_source_up");
+    let v: serde_json::Value = reqwest::get(&up).await.unwrap().json().await.unwrap();
+    assert_eq!(v["data"]["result"][0]["metric"]["source"], "glpi");
+
+    // promtool's lint: naming, units, _total on counters, help texts.
+    let text = reqwest::get(format!("http://{parcd_addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lint = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    lint.stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = lint.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "promtool check metrics:\n{report}"
+    );
+
+    stop_tx.send(true).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), daemon).await;
+}
+
+#[test]
+fn the_shipped_alerting_rules_pass_promtool() {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus/rules.yml");
+    assert!(std::path::Path::new(rules).is_file(), "{rules} is shipped");
+    let out = Command::new("promtool")
+        .args(["check", "rules", rules])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this script).
+#
+# It first installs and starts what the tests need, idempotently, so a fresh Debian machine
+# passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Prometheus' binaries
+# (prometheus, promtool). Every server a test starts listens on loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+    # Debian starts a package's service on install; a policy-rc.d that answers 101 stops
+    # that, so nothing is left listening beyond what the tests start themselves.
+    local made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+        as_root chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@"
+    if [ $made_policy = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+}
+
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+ensure_postgres() {
+    if command -v pg_isready >/dev/null && pg_up; then return; fi
+    log "starting PostgreSQL on 127.0.0.1:5432"
+    if ! command -v pg_ctlcluster >/dev/null; then
+        apt_install postgresql postgresql-client
+    fi
+    local version
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$version" ]; then
+        version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+        as_root pg_createcluster "$version" main
+    fi
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    # The tests connect as postgres without a password, over TCP on loopback only.
+    if ! as_root grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+        as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
+    fi
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    for _ in $(seq 1 30); do pg_up && return; sleep 1; done
+    echo "PostgreSQL did not start on 127.0.0.1:5432" >&2
+    exit 1
+}
+
+ensure_prometheus() {
+    if command -v prometheus >/dev/null && command -v promtool >/dev/null; then return; fi
+    log "installing prometheus and promtool"
+    apt_install prometheus
+}
+
+drop_old_test_databases() {
+    local dbs
+    dbs=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'parcd_t_%'" postgres)
+    for db in $dbs; do psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres; done
+}
+
+ensure_postgres
+ensure_prometheus
+drop_old_test_databases
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+log "cargo test"
+cargo test --workspace
