@@ -56,12 +56,14 @@ pub fn runtimes(config: &Config) -> Result<Vec<Arc<SourceRuntime>>, DaemonError>
 async fn refresh_gauges(
     store: Store,
     metrics: Arc<Metrics>,
+    sources: Vec<String>,
     changed: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     let min_interval = Duration::from_millis(250);
+    let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
     loop {
-        match store.asset_counts().await {
+        match store.asset_counts(&sources).await {
             Ok(counts) => metrics.set_asset_counts(&counts),
             Err(e) => tracing::warn!(error = %e, "cannot count assets for metrics"),
         }
@@ -93,6 +95,16 @@ pub async fn run(
     let runtimes = runtimes(config)?;
     for rt in &runtimes {
         metrics.register_source(rt.name());
+        // The last success survives restarts, so "no success for a day" alerts stay true.
+        let state = store
+            .source_state(rt.name(), rt.config.kind(), chrono::Utc::now().timestamp())
+            .await?;
+        if let Some(t) = state.last_success_at {
+            metrics
+                .source_last_success
+                .with_label_values(&[rt.name()])
+                .set(t as f64);
+        }
     }
 
     let listener = tokio::net::TcpListener::bind(config.server.listen)
@@ -132,9 +144,11 @@ pub async fn run(
     }
 
     let changed = Arc::new(Notify::new());
+    let names = runtimes.iter().map(|r| r.name().to_string()).collect();
     let gauges = tokio::spawn(refresh_gauges(
         store.clone(),
         metrics.clone(),
+        names,
         changed.clone(),
         stop.clone(),
     ));

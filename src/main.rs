@@ -37,8 +37,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             parcd::daemon::run(&config, parcd::daemon::stop_on_signals(), None).await?;
         }
         Command::CheckConfig => {
-            print!("{}", config.render());
-            println!("\n# configuration is valid");
+            use std::io::Write;
+            // `check-config | head` closes the pipe early: not an error worth a panic.
+            let _ = write!(
+                std::io::stdout(),
+                "{}\n# configuration is valid\n",
+                config.render()
+            );
         }
         Command::Migrate => {
             let store =

@@ -100,10 +100,13 @@ pub async fn poll_source(
     match &result {
         Ok(r) if r.interrupted => {}
         Ok(r) => {
-            m.source_up.with_label_values(&[&name]).set(1);
-            m.source_last_success
-                .with_label_values(&[&name])
-                .set(Utc::now().timestamp_millis() as f64 / 1000.0);
+            // Counted before `up` turns 1, so a scrape that sees the success sees its counts.
+            match deps.store.unmapped_status_count(&name).await {
+                Ok(n) => m.source_unmapped_status.with_label_values(&[&name]).set(n),
+                Err(e) => {
+                    tracing::warn!(source = %name, error = %e, "cannot count unmapped statuses")
+                }
+            }
             if r.vanish_refused {
                 m.source_vanish_refused.with_label_values(&[&name]).inc();
                 tracing::warn!(
@@ -112,12 +115,10 @@ pub async fn poll_source(
                      (check the GLPI user's rights and active entities)"
                 );
             }
-            match deps.store.unmapped_status_count(&name).await {
-                Ok(n) => m.source_unmapped_status.with_label_values(&[&name]).set(n),
-                Err(e) => {
-                    tracing::warn!(source = %name, error = %e, "cannot count unmapped statuses")
-                }
-            }
+            m.source_up.with_label_values(&[&name]).set(1);
+            m.source_last_success
+                .with_label_values(&[&name])
+                .set(Utc::now().timestamp_millis() as f64 / 1000.0);
         }
         Err(e) => {
             m.source_up.with_label_values(&[&name]).set(0);

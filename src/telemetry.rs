@@ -1,5 +1,7 @@
 //! Logs through `tracing`: human-readable on a terminal, JSON lines for log collectors.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -11,7 +13,9 @@ pub fn init(format: LogFormat, level: &str) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes would end up in the journal or a log file.
+        .with_ansi(std::io::stderr().is_terminal());
     // A second init (tests, demo after check) keeps the first subscriber.
     let _ = match format {
         LogFormat::Human => builder.try_init(),

@@ -368,3 +368,47 @@ async fn closing_ends_the_glpi_session() {
     c.close().await;
     assert_eq!(sim.stats().kill_sessions, 1);
 }
+
+#[tokio::test]
+async fn basic_authentication_works_when_glpi_allows_it() {
+    let fleet = Fleet::generate(&FleetSpec {
+        assets: 50,
+        seed: 3,
+        templates: 0,
+    });
+    let sim = Simulator::start(
+        fleet,
+        SimOptions {
+            app_token: None,
+            user_token: USER.into(),
+            login: Some(("parcd".into(), "pa:ss wörd".into())),
+        },
+    )
+    .await
+    .unwrap();
+    let mut p = Params::new(
+        "s",
+        json!({"url": sim.base_url(), "username": "parcd", "password": "pa:ss wörd"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let c = GlpiConnector::new(GlpiParams::from_params(&mut p).unwrap()).unwrap();
+    let (pages, _) = sync(&c, SyncMode::Full, None).await.unwrap();
+    assert_eq!(
+        pages.iter().map(|p| p.records.len()).sum::<usize>(),
+        sim.with_fleet(|f| f.len())
+    );
+
+    let mut p = Params::new(
+        "s",
+        json!({"url": sim.base_url(), "username": "parcd", "password": "wrong"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let c = GlpiConnector::new(GlpiParams::from_params(&mut p).unwrap()).unwrap();
+    let e = failure(&c).await;
+    assert_eq!(e.error_type(), ErrorType::Auth);
+    assert!(e.to_string().contains("username or password"), "{e}");
+}

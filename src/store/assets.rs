@@ -291,14 +291,21 @@ impl Tx {
 }
 
 impl Store {
-    /// Live assets by class, phase and entity.
-    pub async fn asset_counts(&self) -> Result<Vec<AssetCount>, StoreError> {
-        let rows = sqlx::query(
+    /// Live assets of the given sources by class, phase and entity. A source removed from
+    /// the configuration keeps its history but leaves the counts.
+    pub async fn asset_counts(&self, sources: &[&str]) -> Result<Vec<AssetCount>, StoreError> {
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
             "SELECT class, phase, entity, COUNT(*) AS n FROM assets \
-             WHERE vanished_at IS NULL GROUP BY class, phase, entity",
-        )
-        .fetch_all(self.pool())
-        .await?;
+             WHERE vanished_at IS NULL AND source IN ({}) GROUP BY class, phase, entity",
+            list(sources.len(), 1)
+        );
+        let vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(AssetCount {

@@ -136,3 +136,151 @@ fn migrate_creates_the_embedded_database() {
     );
     assert!(db.is_file());
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn get(url: &str) -> Option<(u16, String)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::get(url).await.ok()?;
+        Some((r.status().as_u16(), r.text().await.ok()?))
+    })
+}
+
+fn wait_for(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out after {secs} s waiting for: {what}");
+}
+
+#[test]
+fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Nothing listens on port 9 of loopback: the source fails with a connect error.
+    let file = write(
+        &dir,
+        "parcd.toml",
+        &format!(
+            r#"
+            [server]
+            listen = "127.0.0.1:{port}"
+            [database]
+            url = "sqlite://{}/parcd.db"
+            [log]
+            format = "json"
+            [[sources]]
+            name = "glpi"
+            kind = "glpi"
+            url = "http://127.0.0.1:9/apirest.php"
+            user_token = "log-5ecret-token"
+            app_token = "log-5ecret-app"
+            "#,
+            dir.path().display()
+        ),
+    );
+    let child = parcd()
+        .arg("--config")
+        .arg(&file)
+        .arg("run")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    wait_for(30, "the failed poll is counted", || {
+        get(&metrics).is_some_and(|(_, t)| {
+            t.contains(r#"parcd_source_errors_total{error_type="connect",source="glpi"} 1"#)
+        })
+    });
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{port}/readyz")).map(|r| r.0),
+        Some(200)
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "SIGTERM ends the daemon cleanly: {:?}",
+        out.status
+    );
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 3, "{logs}");
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v.get("level").is_some(), "{line}");
+    }
+    assert!(
+        logs.contains("sync failed") && logs.contains("glpi"),
+        "the error names the source: {logs}"
+    );
+    assert!(
+        logs.contains("\"stopped\"") || logs.contains("stopped"),
+        "{logs}"
+    );
+    for secret in ["log-5ecret-token", "log-5ecret-app"] {
+        assert!(!logs.contains(secret), "{secret} in logs:\n{logs}");
+    }
+}
+
+#[test]
+fn the_demo_runs_the_real_path_and_stores_the_simulated_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let port = free_port();
+    let out = parcd()
+        .args([
+            "demo",
+            "--assets",
+            "400",
+            "--duration",
+            "6",
+            "--change-every",
+            "1",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database", &format!("sqlite://{}", db.display())])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = parcd::store::Store::open(&format!("sqlite://{}", db.display()), 1)
+            .await
+            .unwrap();
+        let (live, _) = store.asset_totals("demo-glpi").await.unwrap();
+        assert!(live >= 390, "the demo fleet is stored: {live}");
+        let kinds = store.event_counts("demo-glpi").await.unwrap();
+        assert!(
+            kinds.get("first_seen").copied().unwrap_or(0) >= 390,
+            "{kinds:?}"
+        );
+    });
+}

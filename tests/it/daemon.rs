@@ -17,6 +17,16 @@ async fn get(url: &str) -> (u16, String) {
 async fn the_daemon_publishes_the_fleet_and_survives_a_failing_source(db: TestDb) {
     let sim = glpi(300).await;
     let n = sim.with_fleet(|f| f.len()) as f64;
+    // A status GLPI's admins made up and the status map does not know.
+    sim.with_fleet(|f| {
+        let id = f.ids("Computer")[0];
+        f.set_state(
+            "Computer",
+            id,
+            "Prêté à une association",
+            chrono::Local::now().naive_local(),
+        );
+    });
     let config = Config::from_toml(&config_text(
         &db.url,
         &sim.base_url(),
@@ -37,6 +47,15 @@ async fn the_daemon_publishes_the_fleet_and_survives_a_failing_source(db: TestDb
             && sum(&text, "parcd_assets") == n
     })
     .await;
+    let (_, text) = get(&metrics_url).await;
+    assert!(
+        sample(
+            &text,
+            r#"parcd_source_unmapped_status_assets{source="glpi"}"#
+        )
+        .is_some_and(|v| v >= 1.0),
+        "an unknown status is counted, not fatal"
+    );
     assert_eq!(get(&format!("http://{addr}/healthz")).await.0, 200);
     assert_eq!(get(&format!("http://{addr}/readyz")).await.0, 200);
     let (_, sources) = get(&format!("http://{addr}/api/v1/sources")).await;

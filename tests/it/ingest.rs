@@ -141,7 +141,8 @@ async fn a_full_sync_marks_missing_assets_vanished_and_keeps_them(db: TestDb) {
         Some(("in_stock".into(), true))
     );
     assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (2, 1));
-    let counts = s.asset_counts().await.unwrap();
+    let counts = s.asset_counts(&[SOURCE]).await.unwrap();
+    assert!(s.asset_counts(&["other"]).await.unwrap().is_empty());
     assert_eq!(
         counts.iter().map(|c| c.count).sum::<i64>(),
         2,

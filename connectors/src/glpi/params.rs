@@ -65,6 +65,9 @@ impl GlpiParams {
             }
         });
         let app_token = p.secret("app_token");
+        let token_given = ["user_token", "user_token_file", "user_token_env"]
+            .iter()
+            .any(|k| p.has(k));
         let user_token = p.secret("user_token");
         let username = p.string("username");
         let password = p.secret("password");
@@ -93,6 +96,8 @@ impl GlpiParams {
                 p.issue("username", "is required with password", "set username");
                 None
             }
+            // A token given but unreadable was reported by `secret` already.
+            (None, None, None) if token_given => None,
             (None, None, None) => {
                 p.issue(
                     "user_token",
