@@ -375,7 +375,7 @@ impl Store {
         Ok(out)
     }
 
-    /// The stored phase, status and vanished flag of one asset.
+    /// The stored phase and vanished flag of one asset.
     pub async fn asset_phase(
         &self,
         source: &str,

@@ -284,3 +284,20 @@ fn the_demo_runs_the_real_path_and_stores_the_simulated_fleet() {
         );
     });
 }
+
+#[test]
+fn the_shipped_example_configuration_is_valid() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/parcd.example.toml");
+    let out = parcd()
+        .args(["--config", example, "check-config"])
+        .env("PARCD_GLPI_APP_TOKEN", "example-app-token")
+        .env("PARCD_GLPI_USER_TOKEN", "example-user-token")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("example-user-token"));
+}
