@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::{AssertSqlSafe, Row};
 
-use super::sql::{Val, bind_all, list};
+use super::sql::{Val, bind_all, list, sign};
 use super::{Store, StoreError, Tx};
 
 /// What ingest needs to know of a stored asset to diff a new record against it.
@@ -121,8 +121,9 @@ impl Tx {
                  a.vanished_at, p.record_hash AS purchase_hash \
                  FROM assets a LEFT JOIN purchases p \
                    ON p.source = a.source AND p.external_id = a.external_id \
-                 WHERE a.source = $1 AND a.external_id IN ({})",
-                list(chunk.len(), 2)
+                 WHERE a.source = {}1 AND a.external_id IN ({})",
+                sign(self.backend()),
+                list(self.backend(), chunk.len(), 2)
             );
             let mut vals: Vec<Val> = vec![source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
@@ -219,8 +220,9 @@ impl Tx {
     ) -> Result<(), StoreError> {
         for chunk in ids.chunks(IN_CHUNK) {
             let sql = format!(
-                "UPDATE assets SET seen_sync_id = $1 WHERE source = $2 AND external_id IN ({})",
-                list(chunk.len(), 3)
+                "UPDATE assets SET seen_sync_id = {s}1 WHERE source = {s}2 AND external_id IN ({})",
+                list(self.backend(), chunk.len(), 3),
+                s = sign(self.backend())
             );
             let mut vals: Vec<Val> = vec![sync_id.into(), source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
@@ -300,7 +302,7 @@ impl Store {
         let sql = format!(
             "SELECT class, phase, entity, COUNT(*) AS n FROM assets \
              WHERE vanished_at IS NULL AND source IN ({}) GROUP BY class, phase, entity",
-            list(sources.len(), 1)
+            list(self.backend, sources.len(), 1)
         );
         let vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)

@@ -156,7 +156,7 @@ impl Store {
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.pool.begin().await?))
+        Ok(Tx::new(self.pool.begin().await?, self.backend))
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).

@@ -1,12 +1,15 @@
-//! Small helpers over sqlx's Any driver: owned values, `$n` placeholders (which SQLite and
-//! PostgreSQL both accept, unlike `?`), and multi-row statements split under both
-//! databases' bind-parameter limits.
+//! Small helpers over sqlx's Any driver: owned values, numbered placeholders, and
+//! multi-row statements split under both databases' bind-parameter limits.
+//!
+//! Placeholders are `$n` for PostgreSQL and `?n` for SQLite. SQLite accepts `$n` too, but
+//! takes it for a *named* parameter and looks every name up in a list: a 20,000-parameter
+//! INSERT then spends seconds in the parser. `?n` is numbered and costs nothing.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use super::StoreError;
+use super::{Backend, StoreError};
 
 /// SQLite accepts 32,766 bind parameters per statement, PostgreSQL 65,535.
 const MAX_PARAMS: usize = 30_000;
@@ -69,8 +72,16 @@ pub fn bind_all(
     q
 }
 
+/// The placeholder sign of a backend.
+pub fn sign(backend: Backend) -> char {
+    match backend {
+        Backend::Sqlite => '?',
+        Backend::Postgres => '$',
+    }
+}
+
 /// `($1, $2, …)` groups for `rows` rows of `cols` columns, numbered from `first`.
-pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
+pub fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -81,7 +92,7 @@ pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
+            s.push(sign(backend));
             s.push_str(&(first + r * cols + c).to_string());
         }
         s.push(')');
@@ -90,9 +101,10 @@ pub fn placeholders(rows: usize, cols: usize, first: usize) -> String {
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `n` values.
-pub fn list(n: usize, first: usize) -> String {
+pub fn list(backend: Backend, n: usize, first: usize) -> String {
+    let sign = sign(backend);
     (first..first + n)
-        .map(|i| format!("${i}"))
+        .map(|i| format!("{sign}{i}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -100,11 +112,16 @@ pub fn list(n: usize, first: usize) -> String {
 /// A transaction.
 pub struct Tx {
     inner: Transaction<'static, Any>,
+    backend: Backend,
 }
 
 impl Tx {
-    pub(super) fn new(inner: Transaction<'static, Any>) -> Self {
-        Tx { inner }
+    pub(super) fn new(inner: Transaction<'static, Any>, backend: Backend) -> Self {
+        Tx { inner, backend }
+    }
+
+    pub(super) fn backend(&self) -> Backend {
+        self.backend
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -142,7 +159,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO {table} ({}) VALUES {} {suffix}",
                 columns.join(", "),
-                placeholders(chunk.len(), columns.len(), 1)
+                placeholders(self.backend, chunk.len(), columns.len(), 1)
             );
             let vals: Vec<Val> = chunk.into_iter().flatten().collect();
             self.exec(sql, vals).await?;
@@ -157,7 +174,11 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_across_rows() {
-        assert_eq!(placeholders(2, 2, 1), "($1, $2), ($3, $4)");
-        assert_eq!(list(3, 2), "$2, $3, $4");
+        assert_eq!(
+            placeholders(Backend::Postgres, 2, 2, 1),
+            "($1, $2), ($3, $4)"
+        );
+        assert_eq!(placeholders(Backend::Sqlite, 1, 2, 3), "(?3, ?4)");
+        assert_eq!(list(Backend::Postgres, 3, 2), "$2, $3, $4");
     }
 }
