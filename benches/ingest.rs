@@ -17,7 +17,6 @@ use parcd::store::Store;
 use parcd::sync::{SourceRuntime, run_sync};
 use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
 use parcd_connectors::{AssetRecord, PollRequest, SyncMode, build_connector};
-use sqlx::AssertSqlSafe;
 
 const TOKEN: &str = "bench-user-token";
 
@@ -107,6 +106,11 @@ async fn child(kind: &str, db: &str, glpi: &str) {
 /// per 1,000 rows (ingest's page size), with no diff, no events and no purchases.
 async fn raw_insert(store: &Store, records: &[AssetRecord]) {
     const COLS: usize = 11;
+    // The same placeholders as the store uses: numbered ones make SQLite search a list.
+    let ph = |n: usize| match store.backend() {
+        parcd::store::Backend::Sqlite => "?".to_string(),
+        parcd::store::Backend::Postgres => format!("${n}"),
+    };
     for chunk in records.chunks(1000) {
         let mut tx = store.pool().begin().await.expect("tx");
         let mut sql = String::from(
@@ -119,21 +123,21 @@ async fn raw_insert(store: &Store, records: &[AssetRecord]) {
             }
             let b = i * COLS;
             sql.push_str(&format!(
-                "('bench', ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, ${}, 1, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11
+                "('bench', {}, {}, {}, {}, {}, {}, {}, {}, 1, {}, 1, {}, {})",
+                ph(b + 1),
+                ph(b + 2),
+                ph(b + 3),
+                ph(b + 4),
+                ph(b + 5),
+                ph(b + 6),
+                ph(b + 7),
+                ph(b + 8),
+                ph(b + 9),
+                ph(b + 10),
+                ph(b + 11)
             ));
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let mut q = sqlx::query(&sql);
         for r in chunk {
             q = q
                 .bind(r.external_id.clone())
@@ -166,11 +170,11 @@ async fn fresh_db(backend: &str, i: usize, dir: &std::path::Path) -> String {
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
             let name = format!("parcd_bench_{}_{i}", std::process::id());
             let store = Store::connect(&admin, 1).await.expect("PostgreSQL answers");
-            sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
                 .execute(store.pool())
                 .await
                 .expect("drop");
-            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(store.pool())
                 .await
                 .expect("create");

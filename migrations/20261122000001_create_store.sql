@@ -52,7 +52,9 @@ CREATE TABLE assets (
     status TEXT,
     phase TEXT NOT NULL,
     status_mapped SMALLINT NOT NULL,
-    rated_power_w DOUBLE PRECISION,
+    -- Milliwatts: sqlx's Any driver types a NULL DOUBLE PRECISION wrongly for PostgreSQL,
+    -- which rules out prepared statements for pages that mix NULLs and values.
+    rated_power_mw BIGINT,
     source_modified_at TEXT,
     record_hash BIGINT NOT NULL,
     event_seq BIGINT NOT NULL,

@@ -205,7 +205,7 @@ pub async fn apply_page(
                 val(r.status.clone()),
                 val(r.phase.as_str()),
                 val(i64::from(r.status_mapped)),
-                val(r.rated_power_w),
+                val(r.rated_power_w.map(|w| (w * 1000.0).round() as i64)),
                 val(r.modified_at.clone()),
                 val(hash),
                 val(seq),

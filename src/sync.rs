@@ -137,30 +137,44 @@ pub async fn run_sync(
         resumed,
         ..Default::default()
     };
-    let mut cursor = state.cursor.map(Cursor);
+    let cursor = state.cursor.map(Cursor);
+    let connector_err = |error| SyncError::Connector {
+        source_name: source.clone(),
+        error,
+    };
     let result: Result<(), SyncError> = async {
+        let first = PollRequest {
+            mode,
+            cursor: cursor.as_ref(),
+        };
+        let mut next = tokio::select! {
+            page = rt.connector.poll(first) => Some(page),
+            _ = stop.wait_for(|s| *s) => None,
+        };
         loop {
-            if *stop.borrow() {
+            let Some(page) = next.take() else {
                 report.interrupted = true;
                 return Ok(());
-            }
-            let request = PollRequest {
-                mode,
-                cursor: cursor.as_ref(),
             };
-            let page = tokio::select! {
-                page = rt.connector.poll(request) => page.map_err(|error| SyncError::Connector {
-                    source_name: source.clone(),
-                    error,
-                })?,
-                _ = stop.wait_for(|s| *s) => {
-                    report.interrupted = true;
-                    return Ok(());
-                }
+            let page = page.map_err(connector_err)?;
+            // While a page is written, the connector already reads the next one: the two
+            // wait on different servers. A stop lets the write finish and drops the read.
+            let (outcome, prefetched) = if page.done {
+                (apply_page(store, &cx, &page, now_s()).await, None)
+            } else {
+                let request = PollRequest {
+                    mode,
+                    cursor: Some(&page.cursor),
+                };
+                let read = async {
+                    tokio::select! {
+                        page = rt.connector.poll(request) => Some(page),
+                        _ = stop.wait_for(|s| *s) => None,
+                    }
+                };
+                tokio::join!(apply_page(store, &cx, &page, now_s()), read)
             };
-            let outcome = apply_page(store, &cx, &page, now_s())
-                .await
-                .map_err(store_err)?;
+            let outcome = outcome.map_err(store_err)?;
             report.pages += 1;
             report.records += outcome.records;
             report.created += outcome.created;
@@ -175,7 +189,7 @@ pub async fn run_sync(
             if page.done {
                 return Ok(());
             }
-            cursor = Some(page.cursor);
+            next = prefetched;
         }
     }
     .await;

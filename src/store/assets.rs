@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
-use super::sql::{Val, bind_all, list, sign};
+use super::sql::{Val, bind_all, list, ph};
 use super::{Store, StoreError, Tx};
 
 /// What ingest needs to know of a stored asset to diff a new record against it.
@@ -62,7 +62,7 @@ pub const ASSET_COLUMNS: [&str; 23] = [
     "status",
     "phase",
     "status_mapped",
-    "rated_power_w",
+    "rated_power_mw",
     "source_modified_at",
     "record_hash",
     "event_seq",
@@ -121,13 +121,13 @@ impl Tx {
                  a.vanished_at, p.record_hash AS purchase_hash \
                  FROM assets a LEFT JOIN purchases p \
                    ON p.source = a.source AND p.external_id = a.external_id \
-                 WHERE a.source = {}1 AND a.external_id IN ({})",
-                sign(self.backend()),
+                 WHERE a.source = {} AND a.external_id IN ({})",
+                ph(self.backend(), 1),
                 list(self.backend(), chunk.len(), 2)
             );
             let mut vals: Vec<Val> = vec![source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
-            let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
+            let rows = bind_all(sqlx::query(&sql), vals)
                 .fetch_all(self.conn())
                 .await?;
             for r in rows {
@@ -220,9 +220,10 @@ impl Tx {
     ) -> Result<(), StoreError> {
         for chunk in ids.chunks(IN_CHUNK) {
             let sql = format!(
-                "UPDATE assets SET seen_sync_id = {s}1 WHERE source = {s}2 AND external_id IN ({})",
-                list(self.backend(), chunk.len(), 3),
-                s = sign(self.backend())
+                "UPDATE assets SET seen_sync_id = {} WHERE source = {} AND external_id IN ({})",
+                ph(self.backend(), 1),
+                ph(self.backend(), 2),
+                list(self.backend(), chunk.len(), 3)
             );
             let mut vals: Vec<Val> = vec![sync_id.into(), source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
@@ -305,7 +306,7 @@ impl Store {
             list(self.backend, sources.len(), 1)
         );
         let vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), vals)
+        let rows = bind_all(sqlx::query(&sql), vals)
             .fetch_all(self.pool())
             .await?;
         rows.into_iter()

@@ -1,13 +1,13 @@
 //! Small helpers over sqlx's Any driver: owned values, numbered placeholders, and
 //! multi-row statements split under both databases' bind-parameter limits.
 //!
-//! Placeholders are `$n` for PostgreSQL and `?n` for SQLite. SQLite accepts `$n` too, but
-//! takes it for a *named* parameter and looks every name up in a list: a 20,000-parameter
-//! INSERT then spends seconds in the parser. `?n` is numbered and costs nothing.
+//! Placeholders are `$n` for PostgreSQL and plain `?` for SQLite, bound in order. SQLite
+//! accepts `$n` and `?n` too, but keeps them in a list that both its parser and sqlx's
+//! binding walk once per parameter: a 20,000-parameter INSERT then spends seconds on it.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{Backend, StoreError};
 
@@ -58,10 +58,10 @@ impl From<Option<&str>> for Val {
     }
 }
 
-pub fn bind_all(
-    mut q: Query<'static, Any, AnyArguments>,
+pub fn bind_all<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
     vals: Vec<Val>,
-) -> Query<'static, Any, AnyArguments> {
+) -> Query<'q, Any, AnyArguments<'q>> {
     for v in vals {
         q = match v {
             Val::Int(i) => q.bind(i),
@@ -72,11 +72,11 @@ pub fn bind_all(
     q
 }
 
-/// The placeholder sign of a backend.
-pub fn sign(backend: Backend) -> char {
+/// Placeholder number `n` (from 1) of a statement whose values are bound in order.
+pub fn ph(backend: Backend, n: usize) -> String {
     match backend {
-        Backend::Sqlite => '?',
-        Backend::Postgres => '$',
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
     }
 }
 
@@ -92,8 +92,7 @@ pub fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) ->
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push(sign(backend));
-            s.push_str(&(first + r * cols + c).to_string());
+            s.push_str(&ph(backend, first + r * cols + c));
         }
         s.push(')');
     }
@@ -102,9 +101,8 @@ pub fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) ->
 
 /// `$first, $first+1, …` for an `IN (…)` list of `n` values.
 pub fn list(backend: Backend, n: usize, first: usize) -> String {
-    let sign = sign(backend);
     (first..first + n)
-        .map(|i| format!("{sign}{i}"))
+        .map(|i| ph(backend, i))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -139,7 +137,14 @@ impl Tx {
         // multi-row statement on PostgreSQL failed with "incorrect binary data format in
         // bind parameter" once a page's NULLs fell in other slots (the kill -9 test on
         // PostgreSQL caught it). These statements change with every page size anyway.
-        let q = bind_all(sqlx::query(AssertSqlSafe(sql)), vals).persistent(false);
+        // A prepared statement keeps the parameter types of its first execution on
+        // PostgreSQL, and sqlx's Any driver sends a NULL DOUBLE PRECISION as a FLOAT4
+        // (sqlx-core 0.8.6, any/arguments.rs): a later value in that slot then fails with
+        // "incorrect binary data format". So statements with a REAL column are parsed anew
+        // each time; the store keeps its multi-row tables free of them (power is stored in
+        // milliwatts) so that their statements are prepared once per page size.
+        let has_real = vals.iter().any(|v| matches!(v, Val::Real(_)));
+        let q = bind_all(sqlx::query(&sql), vals).persistent(!has_real);
         Ok(q.execute(&mut *self.inner).await?.rows_affected())
     }
 
@@ -178,7 +183,7 @@ mod tests {
             placeholders(Backend::Postgres, 2, 2, 1),
             "($1, $2), ($3, $4)"
         );
-        assert_eq!(placeholders(Backend::Sqlite, 1, 2, 3), "(?3, ?4)");
+        assert_eq!(placeholders(Backend::Sqlite, 1, 2, 3), "(?, ?)");
         assert_eq!(list(Backend::Postgres, 3, 2), "$2, $3, $4");
     }
 }

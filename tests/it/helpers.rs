@@ -56,7 +56,7 @@ pub async fn new_pg_database() -> String {
     let store = Store::connect(&admin, 1).await.unwrap_or_else(|e| {
         panic!("PostgreSQL must answer at {admin} (tests/run.sh starts one): {e}")
     });
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(store.pool())
         .await
         .expect("create test database");
