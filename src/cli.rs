@@ -33,6 +33,9 @@ pub enum Command {
     CheckConfig,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// One device's embodied and use-phase footprint over a period (kgCO2e, kgSbeq, MJ, L).
+    #[command(long_about = crate::footprint::estimate::UNITS_HELP)]
+    Estimate(crate::footprint::estimate::EstimateArgs),
     /// Poll sources once and exit.
     Sync {
         /// One pass of each source, then exit (the only mode: `run` is the daemon).

@@ -126,6 +126,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    pub footprint: crate::footprint::FootprintConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -279,6 +280,15 @@ impl Config {
             }
         };
 
+        let footprint = {
+            let mut p = root
+                .table("footprint")
+                .unwrap_or_else(|| Params::new("footprint", Map::new()));
+            let footprint = crate::footprint::FootprintConfig::read(&mut p);
+            root.absorb(p.finish());
+            footprint
+        };
+
         let mut sources = Vec::new();
         for mut p in root.tables("sources") {
             if let Some(s) = read_source(&mut p) {
@@ -305,6 +315,7 @@ impl Config {
             database,
             log,
             metrics,
+            footprint: footprint.expect("no issue means a usable factor set"),
             sources,
         })
     }
@@ -338,6 +349,8 @@ impl Config {
             "[metrics]\nentity_label = {}\nmax_entities = {}\n",
             self.metrics.entity_label, self.metrics.max_entities
         ));
+        out.push('\n');
+        out.push_str(&self.footprint.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\

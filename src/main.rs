@@ -60,6 +60,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Estimate(args) => {
+            use std::io::Write;
+            let text = parcd::footprint::estimate::run(&config.footprint, &args)?;
+            // As for check-config: `estimate | head` closing the pipe is not worth a panic.
+            let _ = write!(std::io::stdout(), "{text}");
+        }
         Command::Demo(_) => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)

@@ -2,8 +2,10 @@
 # The whole test suite, as CI runs it (.ci/run calls this script).
 #
 # It first installs and starts what the tests need, idempotently, so a fresh Debian machine
-# passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Prometheus' binaries
-# (prometheus, promtool). Every server a test starts listens on loopback only.
+# passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust), Prometheus' binaries
+# (prometheus, promtool) and BoaviztAPI 2.5.0 in a virtualenv (target/boavizta-venv), which the
+# footprint tests start on a free 127.0.0.1 port. Every server a test starts listens on loopback
+# only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +58,25 @@ ensure_prometheus() {
     apt_install prometheus
 }
 
+# The footprint engine is checked against the real BoaviztAPI (tests/it/footprint/boaviztapi.rs).
+ensure_boaviztapi() {
+    local venv=target/boavizta-venv
+    local check='import importlib.metadata as m, sys; sys.exit(m.version("boaviztapi") != "2.5.0")'
+    if ! "$venv/bin/python" -c "$check" 2>/dev/null || [ ! -x "$venv/bin/uvicorn" ]; then
+        log "installing boaviztapi 2.5.0 into $venv"
+        command -v python3 >/dev/null || apt_install python3
+        rm -rf "$venv"
+        # Debian's python3 lacks ensurepip until python3-venv is installed.
+        if ! python3 -m venv "$venv" 2>/dev/null; then
+            rm -rf "$venv"
+            apt_install python3-venv
+            python3 -m venv "$venv"
+        fi
+        "$venv/bin/pip" install --quiet --disable-pip-version-check boaviztapi==2.5.0
+    fi
+    export PARCD_BOAVIZTAPI_BIN="$PWD/$venv/bin/uvicorn"
+}
+
 drop_old_test_databases() {
     local dbs
     dbs=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'parcd_t_%'" postgres)
@@ -64,6 +85,7 @@ drop_old_test_databases() {
 
 ensure_postgres
 ensure_prometheus
+ensure_boaviztapi
 drop_old_test_databases
 
 log "cargo fmt --check"

@@ -5,5 +5,6 @@ mod helpers;
 mod cli;
 mod crash;
 mod daemon;
+mod footprint;
 mod ingest;
 mod prometheus;
