@@ -127,7 +127,11 @@ impl Tx {
             );
             let mut vals: Vec<Val> = vec![source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
+            // Unnamed, so PostgreSQL plans it for these values: a cached generic plan of a
+            // long `IN (…)` list may scan the whole table, and a 100,000-asset sync went
+            // quadratic (145 s).
             let rows = bind_all(sqlx::query(&sql), vals)
+                .persistent(false)
                 .fetch_all(self.conn())
                 .await?;
             for r in rows {
@@ -227,7 +231,7 @@ impl Tx {
             );
             let mut vals: Vec<Val> = vec![sync_id.into(), source.into()];
             vals.extend(chunk.iter().map(|id| Val::from(*id)));
-            self.exec(sql, vals).await?;
+            self.exec_unprepared(sql, vals).await?;
         }
         Ok(())
     }

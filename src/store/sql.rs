@@ -148,6 +148,17 @@ impl Tx {
         Ok(q.execute(&mut *self.inner).await?.rows_affected())
     }
 
+    /// Runs `sql` as an unnamed statement, planned for its values: for `IN (…)` lookups,
+    /// whose cached generic plan on PostgreSQL may scan the whole table.
+    pub(super) async fn exec_unprepared(
+        &mut self,
+        sql: String,
+        vals: Vec<Val>,
+    ) -> Result<u64, StoreError> {
+        let q = bind_all(sqlx::query(&sql), vals).persistent(false);
+        Ok(q.execute(&mut *self.inner).await?.rows_affected())
+    }
+
     /// `INSERT INTO table (columns) VALUES … suffix` for every row, in as few statements as
     /// the bind limits allow.
     pub(super) async fn insert_rows(

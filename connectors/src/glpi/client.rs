@@ -370,16 +370,29 @@ impl GlpiClient {
         page_size: u64,
     ) -> Result<Vec<Value>, ConnectorError> {
         let mut out = Vec::new();
+        self.list_each(itemtype, page_size, |rows| out.extend(rows))
+            .await?;
+        Ok(out)
+    }
+
+    /// Every row of a collection, handed over page by page, so a large one (Infocom) is
+    /// never held whole as JSON.
+    pub async fn list_each(
+        &self,
+        itemtype: &str,
+        page_size: u64,
+        mut each: impl FnMut(Vec<Value>),
+    ) -> Result<(), ConnectorError> {
         let mut start = 0;
         loop {
             let page = self
                 .list(itemtype, start, start + page_size - 1, "id", "ASC")
                 .await?;
             let n = page.rows.len() as u64;
-            out.extend(page.rows);
+            each(page.rows);
             start += n;
             if n == 0 || start >= page.total {
-                return Ok(out);
+                return Ok(());
             }
         }
     }

@@ -69,22 +69,27 @@ impl GlpiConnector {
     ) -> Result<SyncCache, ConnectorError> {
         let dropdowns =
             Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?;
-        let infocom_rows = match (mode, since) {
-            (SyncMode::Incremental, Some(since)) => self.changed_rows("Infocom", since).await?,
-            _ => {
-                self.client
-                    .list_all("Infocom", self.params.page_size)
-                    .await?
+        let mut purchases = HashMap::new();
+        let mut infocom_max_date_mod = None;
+        let mut keep = |rows: Vec<Value>| {
+            for row in &rows {
+                infocom_max_date_mod =
+                    max_opt(infocom_max_date_mod.take(), wire::text(row, "date_mod"));
+                if let (Some(itemtype), Some(id)) =
+                    (wire::text(row, "itemtype"), wire::fk(row, "items_id"))
+                {
+                    purchases.insert((itemtype, id), normalise::purchase(row, &dropdowns));
+                }
             }
         };
-        let mut purchases = HashMap::with_capacity(infocom_rows.len());
-        let mut infocom_max_date_mod = None;
-        for row in &infocom_rows {
-            infocom_max_date_mod = max_opt(infocom_max_date_mod, wire::text(row, "date_mod"));
-            if let (Some(itemtype), Some(id)) =
-                (wire::text(row, "itemtype"), wire::fk(row, "items_id"))
-            {
-                purchases.insert((itemtype, id), normalise::purchase(row, &dropdowns));
+        match (mode, since) {
+            (SyncMode::Incremental, Some(since)) => {
+                keep(self.changed_rows("Infocom", since).await?)
+            }
+            _ => {
+                self.client
+                    .list_each("Infocom", self.params.page_size, &mut keep)
+                    .await?
             }
         }
         let mut totals = Vec::with_capacity(self.params.item_types.len());
