@@ -2,11 +2,7 @@
 
 use std::process::Command;
 
-fn parcd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_parcd"));
-    c.env_remove("PARCD_CONFIG");
-    c
-}
+use crate::helpers::{free_port, parcd};
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.path().join(name);
@@ -135,14 +131,6 @@ fn migrate_creates_the_embedded_database() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(db.is_file());
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn get(url: &str) -> Option<(u16, String)> {

@@ -3,20 +3,11 @@
 
 mod boaviztapi;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn parcd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_parcd"));
-    c.env_remove("PARCD_CONFIG");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PARCD__") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
+use crate::helpers::parcd;
 
 fn estimate(args: &[&str]) -> Output {
     parcd().arg("estimate").args(args).output().unwrap()

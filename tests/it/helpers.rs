@@ -198,3 +198,24 @@ where
     }
     panic!("timed out after {secs} s waiting for: {what}");
 }
+
+/// The `parcd` binary, with no configuration inherited from the environment.
+pub fn parcd() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_parcd"));
+    c.env_remove("PARCD_CONFIG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PARCD__") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// A port free on 127.0.0.1 at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

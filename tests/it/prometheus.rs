@@ -7,15 +7,7 @@ use std::time::Duration;
 use parcd::config::Config;
 use tokio::sync::{oneshot, watch};
 
-use crate::helpers::{TestDb, config_text, eventually, glpi};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{TestDb, config_text, eventually, free_port, glpi};
 
 /// Kills the Prometheus server when the test ends, even on a failed assertion.
 struct Killed(std::process::Child);
