@@ -36,6 +36,23 @@ pub enum Command {
     /// One device's embodied and use-phase footprint over a period (kgCO2e, kgSbeq, MJ, L).
     #[command(long_about = crate::footprint::estimate::UNITS_HELP)]
     Estimate(crate::footprint::estimate::EstimateArgs),
+    /// Print the fleet indicators (footprint, coverage, ages, devices per agent) as JSON,
+    /// now or as they stood at the end of a past day.
+    Indicators {
+        /// A past day, YYYY-MM-DD, rebuilt from the lifecycle history.
+        #[arg(long)]
+        at: Option<chrono::NaiveDate>,
+    },
+    /// What if devices were kept longer: the annual embodied impact of the current fleet with
+    /// other reference lifespans, e.g. `--lifespan laptop=7y --lifespan desktop=8y`.
+    Simulate {
+        /// CLASS=DURATION, the duration in years (`7y`, or `7`) or hours (`61320h`).
+        #[arg(long = "lifespan", required = true, value_parser = parse_lifespan)]
+        lifespans: Vec<(parcd_connectors::AssetClass, f64)>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Poll sources once and exit.
     Sync {
         /// One pass of each source, then exit (the only mode: `run` is the daemon).
@@ -176,5 +193,100 @@ impl ProgressOut {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
+    }
+}
+
+/// Parses `CLASS=DURATION` (`laptop=7y`, `laptop=7`, `laptop=61320h`) into the class and
+/// hours.
+pub fn parse_lifespan(s: &str) -> Result<(parcd_connectors::AssetClass, f64), String> {
+    let (class, duration) = s
+        .split_once('=')
+        .ok_or_else(|| format!("\"{s}\" is not CLASS=DURATION, e.g. laptop=7y"))?;
+    let class = parcd_connectors::AssetClass::parse(class.trim()).ok_or_else(|| {
+        format!(
+            "\"{class}\" is not an asset class: use one of {}",
+            parcd_connectors::AssetClass::ALL
+                .map(|c| c.as_str())
+                .join(", ")
+        )
+    })?;
+    let d = duration.trim();
+    let (number, hours_per_unit) = match d.strip_suffix('h') {
+        Some(n) => (n, 1.0),
+        None => (d.strip_suffix('y').unwrap_or(d), 8760.0),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| {
+        format!("\"{duration}\" is not a duration: write 7y (years) or 61320h (hours)")
+    })?;
+    let hours = value * hours_per_unit;
+    if !(hours.is_finite() && hours > 0.0 && hours <= 876_600.0) {
+        return Err(format!(
+            "{duration} is not a lifespan between 0 and 100 years"
+        ));
+    }
+    Ok((class, hours))
+}
+
+/// The fleet of the configured sources, computed from the store (for `indicators` and
+/// `simulate`).
+pub async fn fleet(config: &Config) -> anyhow::Result<crate::fleet::Fleet> {
+    let store =
+        crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
+    Ok(crate::fleet::Fleet::new(
+        store,
+        config.sources.iter().map(|s| s.name.clone()).collect(),
+        crate::indicators::EngineSettings {
+            footprint: config.footprint.clone(),
+            headcount: config.headcount.clone(),
+        },
+    ))
+}
+
+/// The simulation as a table: per class, the annual embodied GWP now and with the new
+/// lifespans.
+pub fn simulation_table(sim: &crate::indicators::Simulation) -> String {
+    let mut out = format!(
+        "{:<12} {:>22} {:>22} {:>8}\n",
+        "class", "embodied kgCO2e/y now", "with new lifespans", "change"
+    );
+    for (class, now) in &sim.current {
+        let before = now.get("gwp").copied().unwrap_or(0.0);
+        let after = sim
+            .simulated
+            .get(class)
+            .and_then(|m| m.get("gwp"))
+            .copied()
+            .unwrap_or(0.0);
+        let change = if before > 0.0 {
+            format!("{:+.0} %", 100.0 * (after - before) / before)
+        } else {
+            "-".to_string()
+        };
+        out.push_str(&format!(
+            "{class:<12} {before:>22.1} {after:>22.1} {change:>8}\n"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifespans_are_read_in_years_or_hours_and_mistakes_named() {
+        assert_eq!(
+            parse_lifespan("laptop=7y").unwrap(),
+            (parcd_connectors::AssetClass::Laptop, 61_320.0)
+        );
+        assert_eq!(parse_lifespan("desktop=8").unwrap().1, 70_080.0);
+        assert_eq!(parse_lifespan("monitor=1000h").unwrap().1, 1000.0);
+        assert!(
+            parse_lifespan("laptops=7y")
+                .unwrap_err()
+                .contains("not an asset class")
+        );
+        assert!(parse_lifespan("laptop=0y").is_err());
+        assert!(parse_lifespan("laptop").is_err());
     }
 }

@@ -126,6 +126,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    /// Agents per entity (`[headcount]`), for devices per agent.
+    pub headcount: std::collections::BTreeMap<String, u64>,
     pub footprint: crate::footprint::FootprintConfig,
     pub sources: Vec<SourceConfig>,
 }
@@ -280,6 +282,26 @@ impl Config {
             }
         };
 
+        let mut headcount = std::collections::BTreeMap::new();
+        if let Some(mut p) = root.table("headcount") {
+            for (entity, value) in p.entries() {
+                match value
+                    .as_u64()
+                    .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                {
+                    Some(n) if n > 0 => {
+                        headcount.insert(entity, n);
+                    }
+                    _ => p.issue(
+                        &entity,
+                        format!("{value} is not a number of agents"),
+                        "give the entity's headcount as a whole number above 0",
+                    ),
+                }
+            }
+            root.absorb(p.finish());
+        }
+
         let footprint = {
             let mut p = root
                 .table("footprint")
@@ -315,6 +337,7 @@ impl Config {
             database,
             log,
             metrics,
+            headcount,
             footprint: footprint.expect("no issue means a usable factor set"),
             sources,
         })
@@ -349,6 +372,12 @@ impl Config {
             "[metrics]\nentity_label = {}\nmax_entities = {}\n",
             self.metrics.entity_label, self.metrics.max_entities
         ));
+        if !self.headcount.is_empty() {
+            out.push_str("\n[headcount]\n");
+            for (entity, n) in &self.headcount {
+                out.push_str(&format!("\"{}\" = {n}\n", entity.replace('"', "\\\"")));
+            }
+        }
         out.push('\n');
         out.push_str(&self.footprint.render());
         for s in &self.sources {

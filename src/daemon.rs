@@ -118,7 +118,16 @@ pub async fn run(
         source,
     })?;
     tracing::info!(%addr, "serving /metrics, /healthz, /readyz and /api/v1");
+    let fleet = Arc::new(crate::fleet::Fleet::new(
+        store.clone(),
+        runtimes.iter().map(|r| r.name().to_string()).collect(),
+        crate::indicators::EngineSettings {
+            footprint: config.footprint.clone(),
+            headcount: config.headcount.clone(),
+        },
+    ));
     let app = router(HttpState {
+        fleet: fleet.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         sources: Arc::new(
@@ -152,10 +161,18 @@ pub async fn run(
         changed.clone(),
         stop.clone(),
     ));
+    let (fleet_tx, fleet_rx) = tokio::sync::mpsc::unbounded_channel();
+    let indicators = tokio::spawn(crate::fleet::run(
+        fleet.clone(),
+        metrics.clone(),
+        fleet_rx,
+        stop.clone(),
+    ));
     let deps = Deps {
         store: store.clone(),
         metrics: metrics.clone(),
         changed,
+        fleet_changes: Some(fleet_tx),
     };
     let loops: Vec<_> = runtimes
         .iter()
@@ -172,6 +189,7 @@ pub async fn run(
         rt.connector.close().await;
     }
     let _ = gauges.await;
+    let _ = indicators.await;
     let _ = server.await;
     store.close().await;
     tracing::info!("stopped");

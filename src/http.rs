@@ -15,6 +15,7 @@ use crate::store::Store;
 
 #[derive(Clone)]
 pub struct HttpState {
+    pub fleet: Arc<crate::fleet::Fleet>,
     pub store: Store,
     pub metrics: Arc<Metrics>,
     /// (name, kind) of every configured source.
@@ -27,6 +28,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/api/v1/sources", get(sources))
+        .route("/api/v1/indicators", get(indicators))
+        .route("/api/v1/simulate", get(simulate))
         .with_state(state)
 }
 
@@ -122,4 +125,56 @@ async fn sources(
         });
     }
     Ok(Json(out))
+}
+
+#[derive(serde::Deserialize)]
+struct IndicatorsQuery {
+    /// `YYYY-MM-DD`: the indicators as they stood at the end of that day.
+    at: Option<String>,
+}
+
+async fn indicators(
+    State(s): State<HttpState>,
+    axum::extract::Query(q): axum::extract::Query<IndicatorsQuery>,
+) -> Result<Json<crate::indicators::Indicators>, (StatusCode, String)> {
+    match q.at {
+        None => s.fleet.latest().map(Json).ok_or((
+            StatusCode::SERVICE_UNAVAILABLE,
+            "indicators not computed yet\n".to_string(),
+        )),
+        Some(day) => {
+            let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("at={day} is not a date: write YYYY-MM-DD\n"),
+                )
+            })?;
+            s.fleet
+                .at(day)
+                .await
+                .map(Json)
+                .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")))
+        }
+    }
+}
+
+/// `GET /api/v1/simulate?lifespan=laptop=7y&lifespan=desktop=8y`.
+async fn simulate(
+    State(s): State<HttpState>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Result<Json<crate::indicators::Simulation>, (StatusCode, String)> {
+    let mut lifespans = std::collections::BTreeMap::new();
+    for pair in q.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let Some(("lifespan", value)) = pair.split_once('=') else {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                format!("unknown parameter {pair}: use lifespan=CLASS=DURATION\n"),
+            ));
+        };
+        let value = value.replace("%3D", "=").replace("%3d", "=");
+        let (class, hours) = crate::cli::parse_lifespan(&value)
+            .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e}\n")))?;
+        lifespans.insert(class, hours);
+    }
+    Ok(Json(s.fleet.simulate(&lifespans)))
 }

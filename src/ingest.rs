@@ -24,7 +24,7 @@ pub struct SyncContext {
 }
 
 /// What one page changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageOutcome {
     pub records: u64,
     pub created: u64,
@@ -35,6 +35,8 @@ pub struct PageOutcome {
     /// A full sync that saw nothing while the store holds live assets is taken for a
     /// broken answer, and nothing is marked vanished.
     pub vanish_refused: bool,
+    /// External ids whose stored asset or purchase changed: what the indicators recompute.
+    pub changed_ids: Vec<String>,
 }
 
 /// Stable 64-bit FNV-1a: the hash must not change between Rust releases, since it is stored.
@@ -188,7 +190,9 @@ pub async fn apply_page(
                 }
             }
         }
-        if prior.is_none_or(|s| s.record_hash != hash || s.vanished) {
+        let asset_changed = prior.is_none_or(|s| s.record_hash != hash || s.vanished);
+        let mut purchase_changed = false;
+        if asset_changed {
             asset_rows.push(vec![
                 val(cx.source.as_str()),
                 val(r.external_id.as_str()),
@@ -218,6 +222,7 @@ pub async fn apply_page(
         if let Some(p) = &r.purchase {
             let ph = purchase_hash(p);
             if prior.and_then(|s| s.purchase_hash) != Some(ph) {
+                purchase_changed = true;
                 purchase_rows.push(vec![
                     val(cx.source.as_str()),
                     val(r.external_id.as_str()),
@@ -235,6 +240,9 @@ pub async fn apply_page(
                     val(now),
                 ]);
             }
+        }
+        if asset_changed || purchase_changed {
+            out.changed_ids.push(r.external_id.clone());
         }
     }
 
@@ -255,6 +263,7 @@ pub async fn apply_page(
             let mut vanished_events = Vec::with_capacity(unseen.len());
             let mut updates = Vec::with_capacity(unseen.len());
             for (external_id, phase, class, entity, seq) in unseen {
+                out.changed_ids.push(external_id.clone());
                 vanished_events.push(EventRow {
                     source: cx.source.clone(),
                     external_id: external_id.clone(),

@@ -55,6 +55,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             store.close().await;
         }
+        Command::Indicators { at } => {
+            use std::io::Write;
+            let fleet = parcd::cli::fleet(&config).await?;
+            let ind = match at {
+                Some(day) => fleet.at(day).await?,
+                None => fleet.rebuild().await?,
+            };
+            let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&ind)?);
+        }
+        Command::Simulate { lifespans, json } => {
+            use std::io::Write;
+            let fleet = parcd::cli::fleet(&config).await?;
+            fleet.rebuild().await?;
+            let sim = fleet.simulate(&lifespans.into_iter().collect());
+            let text = if json {
+                serde_json::to_string_pretty(&sim)?
+            } else {
+                parcd::cli::simulation_table(&sim)
+            };
+            let _ = writeln!(std::io::stdout(), "{text}");
+        }
         Command::Sync { once: _, source } => {
             if !parcd::cli::sync_once(&config, source.as_deref()).await? {
                 return Ok(ExitCode::FAILURE);

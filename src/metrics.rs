@@ -28,6 +28,8 @@ pub struct Metrics {
     pub source_vanish_refused: IntCounterVec,
     pub source_sync_in_progress: IntGaugeVec,
     assets: IntGaugeVec,
+    /// The fleet indicators (footprint, coverage, ages).
+    pub fleet: crate::metrics_fleet::FleetMetrics,
     entity_label: bool,
     max_entities: usize,
     published_entities: Mutex<HashSet<(String, String, String)>>,
@@ -158,7 +160,9 @@ impl Metrics {
                 .register(c)
                 .expect("each metric is registered once");
         }
+        let fleet = crate::metrics_fleet::FleetMetrics::new(&registry);
         let m = Metrics {
+            fleet,
             registry,
             source_up,
             source_last_success,

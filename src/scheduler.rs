@@ -18,8 +18,10 @@ use crate::sync::{SourceRuntime, SyncError, SyncReport, run_sync};
 pub struct Deps {
     pub store: Store,
     pub metrics: Arc<Metrics>,
-    /// Signalled after every committed page, so indicators are refreshed.
+    /// Signalled after every committed page, so the asset counts are refreshed.
     pub changed: Arc<Notify>,
+    /// Receives the assets each committed page changed, for the fleet indicators.
+    pub fleet_changes: Option<tokio::sync::mpsc::UnboundedSender<crate::fleet::Changed>>,
 }
 
 /// Full when the source has never completed one, or when the full-sync schedule fired
@@ -92,6 +94,16 @@ pub async fn poll_source(
         }
         if p.page.created + p.page.changed + p.page.vanished > 0 {
             changed.notify_one();
+        }
+        if let Some(tx) = &deps.fleet_changes
+            && !p.page.changed_ids.is_empty()
+        {
+            // The receiver only goes away when the daemon stops.
+            let _ = tx.send(crate::fleet::Changed {
+                source: name.clone(),
+                ids: p.page.changed_ids.clone(),
+                committed: std::time::Instant::now(),
+            });
         }
     };
     let result = run_sync(&deps.store, rt, mode, &mut on_page, stop).await;

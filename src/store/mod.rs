@@ -2,6 +2,7 @@
 //! driver and one set of migrations. Every SQL statement of parcd lives under this module.
 
 mod assets;
+mod facts;
 mod sources;
 mod sql;
 

@@ -6,5 +6,6 @@ mod cli;
 mod crash;
 mod daemon;
 mod footprint;
+mod indicators;
 mod ingest;
 mod prometheus;

@@ -1,0 +1,158 @@
+//! Keeps the fleet indicators current: a full computation at start and every hour (ages
+//! move), and between them an incremental update for each committed page of changes, so the
+//! metrics follow a change in a source within a second.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch};
+
+use crate::indicators::{Engine, EngineSettings, Indicators};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+
+/// A committed page changed these assets of `source`.
+#[derive(Debug)]
+pub struct Changed {
+    pub source: String,
+    pub ids: Vec<String>,
+    pub committed: Instant,
+}
+
+/// The indicators of the configured sources, shared by the daemon, the API and the CLI.
+pub struct Fleet {
+    store: Store,
+    sources: Vec<String>,
+    settings: EngineSettings,
+    engine: Mutex<Engine>,
+    latest: RwLock<Option<Indicators>>,
+}
+
+/// How often everything is recomputed, so that ages and the share of lifespans consumed
+/// move even when no source changes.
+pub const FULL_REFRESH: Duration = Duration::from_secs(3600);
+
+impl Fleet {
+    pub fn new(store: Store, sources: Vec<String>, settings: EngineSettings) -> Fleet {
+        Fleet {
+            store,
+            sources,
+            engine: Mutex::new(Engine::new(settings.clone())),
+            settings,
+            latest: RwLock::new(None),
+        }
+    }
+
+    fn source_refs(&self) -> Vec<&str> {
+        self.sources.iter().map(String::as_str).collect()
+    }
+
+    /// Recomputes everything from the store.
+    pub async fn rebuild(&self) -> Result<Indicators, StoreError> {
+        let facts = self.store.indicator_facts(&self.source_refs()).await?;
+        let snapshot = {
+            let mut engine = self.engine.lock().expect("engine lock");
+            engine.rebuild(facts, Utc::now());
+            engine.snapshot()
+        };
+        *self.latest.write().expect("indicators lock") = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Recomputes the contributions of the given assets only.
+    pub async fn update(&self, changes: &[Changed]) -> Result<Indicators, StoreError> {
+        let mut by_source: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for c in changes {
+            by_source
+                .entry(&c.source)
+                .or_default()
+                .extend(c.ids.iter().cloned());
+        }
+        let mut facts = Vec::new();
+        for (source, ids) in by_source {
+            facts.extend(self.store.indicator_facts_of(source, &ids).await?);
+        }
+        let snapshot = {
+            let mut engine = self.engine.lock().expect("engine lock");
+            engine.update(facts, Utc::now());
+            engine.snapshot()
+        };
+        *self.latest.write().expect("indicators lock") = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// The last published indicators.
+    pub fn latest(&self) -> Option<Indicators> {
+        self.latest.read().expect("indicators lock").clone()
+    }
+
+    /// The indicators as they stood at the end of `day`, from the event history.
+    pub async fn at(&self, day: chrono::NaiveDate) -> Result<Indicators, StoreError> {
+        let end = day.and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
+        let facts = self
+            .store
+            .indicator_facts_at(&self.source_refs(), end.timestamp())
+            .await?;
+        let mut engine = Engine::new(self.settings.clone());
+        engine.rebuild(facts, end);
+        Ok(engine.snapshot())
+    }
+
+    /// What-if lifespans (hours per class) on the current fleet.
+    pub fn simulate(
+        &self,
+        lifespans_hours: &BTreeMap<parcd_connectors::AssetClass, f64>,
+    ) -> crate::indicators::Simulation {
+        self.engine
+            .lock()
+            .expect("engine lock")
+            .simulate(lifespans_hours)
+    }
+}
+
+/// The daemon's indicator task: rebuild at start and every [`FULL_REFRESH`], update on
+/// every change, publish to the metrics each time.
+pub async fn run(
+    fleet: Arc<Fleet>,
+    metrics: Arc<Metrics>,
+    mut changes: mpsc::UnboundedReceiver<Changed>,
+    mut stop: watch::Receiver<bool>,
+) {
+    match fleet.rebuild().await {
+        Ok(ind) => metrics.fleet.publish(&ind),
+        Err(e) => tracing::warn!(error = %e, "cannot compute the fleet indicators"),
+    }
+    let mut full = tokio::time::interval(FULL_REFRESH);
+    full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    full.tick().await;
+    loop {
+        tokio::select! {
+            first = changes.recv() => {
+                let Some(first) = first else { return };
+                // Everything already queued goes in the same update.
+                let mut batch = vec![first];
+                while let Ok(more) = changes.try_recv() {
+                    batch.push(more);
+                }
+                let oldest = batch.iter().map(|c| c.committed).min().unwrap_or_else(Instant::now);
+                match fleet.update(&batch).await {
+                    Ok(ind) => {
+                        metrics.fleet.publish(&ind);
+                        metrics.fleet.refresh_duration.observe(oldest.elapsed().as_secs_f64());
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot update the fleet indicators"),
+                }
+            }
+            _ = full.tick() => {
+                match fleet.rebuild().await {
+                    Ok(ind) => metrics.fleet.publish(&ind),
+                    Err(e) => tracing::warn!(error = %e, "cannot compute the fleet indicators"),
+                }
+            }
+            // The guard `wait_for` returns must not live across the other branches' awaits.
+            _ = async { drop(stop.wait_for(|s| *s).await) } => return,
+        }
+    }
+}

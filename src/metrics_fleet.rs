@@ -1,0 +1,223 @@
+//! Metrics of the fleet indicators: footprint per criterion and phase, coverage, ages and
+//! lifespans, devices per agent. Labels are bounded: `class` and `reason` come from enums,
+//! `entity` only from the headcount table of the configuration.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use parcd_connectors::AssetClass;
+use prometheus::{GaugeVec, Histogram, HistogramOpts, IntGaugeVec, Opts, Registry};
+
+use crate::footprint::Criterion;
+use crate::indicators::{Group, Indicators};
+
+const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
+
+/// The metric name part and the factor from the criterion's unit to the metric's base unit.
+fn unit_of(c: Criterion) -> (&'static str, f64) {
+    match c {
+        Criterion::Gwp => ("kgco2e", 1.0),
+        Criterion::Adpe => ("kgsbeq", 1.0),
+        Criterion::Adpf => ("adpf_joules", 1e6),
+        Criterion::Pe => ("pe_joules", 1e6),
+        Criterion::Water => ("water_liters", 1.0),
+    }
+}
+
+pub struct FleetMetrics {
+    embodied: Vec<(Criterion, f64, GaugeVec)>,
+    use_phase: Vec<(Criterion, f64, GaugeVec)>,
+    coverage: GaugeVec,
+    excluded: IntGaugeVec,
+    age_mean: GaugeVec,
+    age_median: GaugeVec,
+    exit_mean: GaugeVec,
+    exit_median: GaugeVec,
+    past_target: IntGaugeVec,
+    per_agent: GaugeVec,
+    pub refresh_duration: Histogram,
+    pub last_refresh: prometheus::Gauge,
+    published_reasons: Mutex<BTreeSet<(String, String)>>,
+}
+
+fn gauge(name: &str, help: &str, labels: &[&str]) -> GaugeVec {
+    GaugeVec::new(Opts::new(name, help), labels).expect("valid metric")
+}
+
+impl FleetMetrics {
+    pub fn new(registry: &Registry) -> FleetMetrics {
+        let per_phase = |phase: &str, what: &str| -> Vec<(Criterion, f64, GaugeVec)> {
+            Criterion::ALL
+                .into_iter()
+                .map(|c| {
+                    let (unit, factor) = unit_of(c);
+                    let g = gauge(
+                        &format!("parcd_footprint_{phase}_{unit}_per_year"),
+                        &format!(
+                            "{what} of the in-service fleet over the coming year, criterion {} ({}), by class.",
+                            c.key(),
+                            c.unit()
+                        ),
+                        &["class"],
+                    );
+                    (c, factor, g)
+                })
+                .collect()
+        };
+        let m = FleetMetrics {
+            embodied: per_phase(
+                "embodied",
+                "Embodied impact (manufacture, spread over the reference lifespan)",
+            ),
+            use_phase: per_phase("use", "Use-phase impact (electricity)"),
+            coverage: gauge(
+                "parcd_footprint_coverage_ratio",
+                "In-service devices with a usable footprint factor, over all in-service devices (0 to 1).",
+                &["class"],
+            ),
+            excluded: IntGaugeVec::new(
+                Opts::new(
+                    "parcd_footprint_excluded_assets",
+                    "In-service devices left out of the footprint, by reason.",
+                ),
+                &["class", "reason"],
+            )
+            .expect("valid metric"),
+            age_mean: gauge(
+                "parcd_fleet_age_mean_seconds",
+                "Mean age of in-service devices since put into service.",
+                &["class"],
+            ),
+            age_median: gauge(
+                "parcd_fleet_age_median_seconds",
+                "Median age of in-service devices since put into service.",
+                &["class"],
+            ),
+            exit_mean: gauge(
+                "parcd_lifespan_at_exit_mean_seconds",
+                "Mean age of devices when they left the fleet (reused, recycled or destroyed).",
+                &["class"],
+            ),
+            exit_median: gauge(
+                "parcd_lifespan_at_exit_median_seconds",
+                "Median age of devices when they left the fleet.",
+                &["class"],
+            ),
+            past_target: IntGaugeVec::new(
+                Opts::new(
+                    "parcd_assets_past_target_lifespan",
+                    "In-service devices older than their class's reference lifespan.",
+                ),
+                &["class"],
+            )
+            .expect("valid metric"),
+            per_agent: gauge(
+                "parcd_devices_per_agent",
+                "In-service devices per agent, for the entities given a headcount.",
+                &["entity"],
+            ),
+            refresh_duration: Histogram::with_opts(
+                HistogramOpts::new(
+                    "parcd_indicators_refresh_duration_seconds",
+                    "From a committed page of changes to the indicators published.",
+                )
+                .buckets(vec![
+                    0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ]),
+            )
+            .expect("valid metric"),
+            last_refresh: prometheus::Gauge::new(
+                "parcd_indicators_last_refresh_timestamp_seconds",
+                "When the indicators were last published.",
+            )
+            .expect("valid metric"),
+            published_reasons: Mutex::new(BTreeSet::new()),
+        };
+        let mut collectors: Vec<Box<dyn prometheus::core::Collector>> = Vec::new();
+        for (_, _, g) in m.embodied.iter().chain(m.use_phase.iter()) {
+            collectors.push(Box::new(g.clone()));
+        }
+        collectors.push(Box::new(m.coverage.clone()));
+        collectors.push(Box::new(m.excluded.clone()));
+        collectors.push(Box::new(m.age_mean.clone()));
+        collectors.push(Box::new(m.age_median.clone()));
+        collectors.push(Box::new(m.exit_mean.clone()));
+        collectors.push(Box::new(m.exit_median.clone()));
+        collectors.push(Box::new(m.past_target.clone()));
+        collectors.push(Box::new(m.per_agent.clone()));
+        collectors.push(Box::new(m.refresh_duration.clone()));
+        collectors.push(Box::new(m.last_refresh.clone()));
+        for c in collectors {
+            registry
+                .register(c)
+                .expect("each metric is registered once");
+        }
+        m
+    }
+
+    /// Publishes a snapshot. Every class gets every series (0 or absent-as-0 where nothing is
+    /// known), so alert rules and dashboards see no series appear or vanish.
+    pub fn publish(&self, ind: &Indicators) {
+        let empty = Group::default();
+        for class in AssetClass::ALL {
+            let name = class.as_str();
+            let g = ind.by_class.get(name).unwrap_or(&empty);
+            for (c, factor, gauge) in &self.embodied {
+                let v = g.embodied_per_year.get(c.key()).copied().unwrap_or(0.0) * factor;
+                gauge.with_label_values(&[name]).set(finite(v));
+            }
+            for (c, factor, gauge) in &self.use_phase {
+                let v = g.use_per_year.get(c.key()).copied().unwrap_or(0.0) * factor;
+                gauge.with_label_values(&[name]).set(finite(v));
+            }
+            self.coverage
+                .with_label_values(&[name])
+                .set(finite(g.coverage_ratio));
+            let secs = |y: Option<f64>| finite(y.unwrap_or(0.0) * SECONDS_PER_YEAR);
+            self.age_mean
+                .with_label_values(&[name])
+                .set(secs(g.age_mean_years));
+            self.age_median
+                .with_label_values(&[name])
+                .set(secs(g.age_median_years));
+            self.exit_mean
+                .with_label_values(&[name])
+                .set(secs(g.lifespan_at_exit_mean_years));
+            self.exit_median
+                .with_label_values(&[name])
+                .set(secs(g.lifespan_at_exit_median_years));
+            self.past_target
+                .with_label_values(&[name])
+                .set(g.past_target_lifespan as i64);
+        }
+        let mut reasons = self.published_reasons.lock().expect("metrics lock");
+        let mut now: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for (class, g) in &ind.by_class {
+            for (reason, n) in &g.excluded {
+                now.insert((class.clone(), reason.clone()), *n);
+            }
+        }
+        for key in reasons.iter() {
+            if !now.contains_key(key) {
+                self.excluded.with_label_values(&[&key.0, &key.1]).set(0);
+            }
+        }
+        for (key, n) in &now {
+            self.excluded
+                .with_label_values(&[&key.0, &key.1])
+                .set(*n as i64);
+            reasons.insert(key.clone());
+        }
+        for (entity, g) in &ind.by_entity {
+            if let Some(v) = g.devices_per_agent {
+                self.per_agent.with_label_values(&[entity]).set(finite(v));
+            }
+        }
+        self.last_refresh.set(ind.computed_at as f64);
+    }
+}
+
+/// NaN and infinities never reach a scrape.
+fn finite(v: f64) -> f64 {
+    if v.is_finite() { v } else { 0.0 }
+}

@@ -1,0 +1,202 @@
+//! The fleet indicators end to end: computed from a synced store, published within a second
+//! of a change, served by the API now and as of a past date, and the what-if simulation.
+
+use std::time::Duration;
+
+use parcd::config::Config;
+use tokio::sync::{oneshot, watch};
+
+use crate::helpers::{TestDb, config_text, eventually, glpi, parcd, sample};
+use crate::on_both_backends;
+
+async fn get_json(url: &str) -> serde_json::Value {
+    reqwest::get(url)
+        .await
+        .expect("parcd answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// Every number of a JSON document is finite (serde_json writes NaN and infinities as null,
+/// so a null where a number belongs is caught too by the callers' field checks).
+fn all_finite(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+        serde_json::Value::Array(a) => a.iter().all(all_finite),
+        serde_json::Value::Object(o) => o.values().all(all_finite),
+        _ => true,
+    }
+}
+
+async fn indicators_follow_the_source_within_a_second(db: TestDb) {
+    let sim = glpi(400).await;
+    let config = Config::from_toml(&config_text(
+        &db.url,
+        &sim.base_url(),
+        r#"schedule = "* * * * * *""#,
+    ))
+    .unwrap();
+    let (stop_tx, stop) = watch::channel(false);
+    let (bound_tx, bound) = oneshot::channel();
+    let daemon =
+        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
+    let addr = bound.await.unwrap();
+    let api = format!("http://{addr}/api/v1/indicators");
+    let metrics = format!("http://{addr}/metrics");
+
+    let in_service_now = || async {
+        let v = get_json(&api).await;
+        v["total"]["in_service"].as_u64()
+    };
+    let live = sim.with_fleet(|f| f.len()) as u64;
+    eventually(30, "indicators cover the whole fleet", || async {
+        get_json(&api).await["total"]["devices"].as_u64() == Some(live)
+    })
+    .await;
+    let v = get_json(&api).await;
+    assert!(all_finite(&v), "{v}");
+    let laptop = &v["by_class"]["laptop"];
+    let ratio = laptop["coverage_ratio"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&ratio), "{laptop}");
+    assert!(
+        laptop["embodied_per_year"]["gwp"].as_f64().unwrap() > 0.0,
+        "{laptop}"
+    );
+    assert!(
+        laptop["use_per_year"]["gwp"].as_f64().unwrap() > 0.0,
+        "{laptop}"
+    );
+    let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+    let published = sample(
+        &text,
+        r#"parcd_footprint_embodied_kgco2e_per_year{class="laptop"}"#,
+    )
+    .unwrap();
+    let api_value = laptop["embodied_per_year"]["gwp"].as_f64().unwrap();
+    assert!(
+        (published - api_value).abs() <= 1e-9 * api_value.max(1.0),
+        "{published} vs {api_value}"
+    );
+
+    // A laptop in service is recycled in GLPI: the next poll's page changes the indicators.
+    let before = in_service_now().await.unwrap();
+    let id = sim.with_fleet(|f| {
+        let ids = f.ids("Computer");
+        let id = ids
+            .into_iter()
+            .find(|id| {
+                f.asset("Computer", *id)
+                    .and_then(|a| f.state_name(a.states_id))
+                    == Some("En production")
+            })
+            .expect("a computer in production");
+        f.set_state(
+            "Computer",
+            id,
+            "Recyclé",
+            chrono::Local::now().naive_local() + chrono::Duration::hours(1),
+        );
+        id
+    });
+    eventually(
+        30,
+        "the recycled device leaves the in-service fleet",
+        || async { in_service_now().await == Some(before - 1) },
+    )
+    .await;
+    let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+    let count = sample(&text, "parcd_indicators_refresh_duration_seconds_count").unwrap();
+    let sum = sample(&text, "parcd_indicators_refresh_duration_seconds_sum").unwrap();
+    assert!(count >= 1.0, "incremental updates are measured");
+    assert!(
+        sum / count < 1.0,
+        "a change reaches the metrics within a second on average ({} s)",
+        sum / count
+    );
+    let _ = id;
+
+    // As of a day before parcd saw anything: an empty fleet. As of today: the fleet now.
+    let past = get_json(&format!("{api}?at=2000-01-01")).await;
+    assert_eq!(past["total"]["devices"].as_u64(), Some(0), "{past}");
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d");
+    let now = get_json(&format!("{api}?at={today}")).await;
+    assert_eq!(now["total"]["in_service"].as_u64(), Some(before - 1));
+    let bad = reqwest::get(format!("{api}?at=yesterday")).await.unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    // What if laptops were kept 20 years: less embodied impact per year, desktops unchanged.
+    let sim_url = format!("http://{addr}/api/v1/simulate?lifespan=laptop=20y");
+    let w = get_json(&sim_url).await;
+    let now_laptop = w["current"]["laptop"]["gwp"].as_f64().unwrap();
+    let then_laptop = w["simulated"]["laptop"]["gwp"].as_f64().unwrap();
+    assert!(then_laptop < now_laptop, "{w}");
+    assert_eq!(
+        w["current"]["desktop"]["gwp"],
+        w["simulated"]["desktop"]["gwp"]
+    );
+
+    stop_tx.send(true).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), daemon).await;
+}
+
+on_both_backends! {
+    near_real_time => indicators_follow_the_source_within_a_second;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indicators_and_simulate_commands_read_the_store() {
+    let db = TestDb::sqlite().await;
+    let sim = glpi(150).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parcd.toml");
+    std::fs::write(
+        &file,
+        config_text(&db.url, &sim.base_url(), "")
+            + "\n[headcount]\n\"Entité racine > SIN Val-de-Brume > Mairie de Montcalme\" = 40\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = parcd()
+            .arg("--config")
+            .arg(&file)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["sync", "--once"]);
+    let ind: serde_json::Value = serde_json::from_str(&run(&["indicators"])).unwrap();
+    assert_eq!(
+        ind["total"]["devices"].as_u64(),
+        Some(sim.with_fleet(|f| f.len()) as u64)
+    );
+    let montcalme = &ind["by_entity"]["Entité racine > SIN Val-de-Brume > Mairie de Montcalme"];
+    assert_eq!(montcalme["agents"].as_u64(), Some(40), "{montcalme}");
+    let expected = montcalme["in_service"].as_f64().unwrap() / 40.0;
+    assert!((montcalme["devices_per_agent"].as_f64().unwrap() - expected).abs() < 1e-12);
+    let table = run(&[
+        "simulate",
+        "--lifespan",
+        "laptop=7y",
+        "--lifespan",
+        "desktop=8y",
+    ]);
+    assert!(
+        table.contains("laptop") && table.contains("desktop"),
+        "{table}"
+    );
+    let bad = parcd()
+        .arg("--config")
+        .arg(&file)
+        .args(["simulate", "--lifespan", "laptops=7y"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an asset class"));
+}
