@@ -1,7 +1,11 @@
 //! Indicator engine benchmark (`cargo bench --bench indicators`): full rebuild of 100,000 and
-//! 1,000,000 synthetic assets, one incremental update, a snapshot and a what-if.
+//! 1,000,000 synthetic assets, one incremental update, a snapshot, a what-if, rendering
+//! `/metrics` with the indicators of 100,000 assets, and 1,000 devices computed by parcd
+//! versus by a local BoaviztAPI (one HTTP call each, on 127.0.0.1).
 //!
-//! Environment: PARCD_BENCH_RUNS (5): the best of that many runs is printed.
+//! Environment: PARCD_BENCH_RUNS (5): the best of that many runs is printed;
+//! PARCD_BOAVIZTAPI_BIN, the `uvicorn` of a virtualenv holding boaviztapi 2.5.0 (default
+//! `target/boavizta-venv/bin/uvicorn`, which `tests/run.sh` installs).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -121,6 +125,16 @@ fn main() {
         let lifespans = BTreeMap::from([(AssetClass::Laptop, 7.0 * 8760.0)]);
         let simulate = best(runs.max(20), || engine.simulate(&lifespans));
         let ind = engine.snapshot();
+        if n == 100_000 {
+            let metrics = parcd::metrics::Metrics::new(true, 50);
+            metrics.fleet.publish(&ind);
+            let render = best(runs.max(20), || metrics.render());
+            println!(
+                "/metrics with the indicators of {n} assets: {:.3} ms to render, {} bytes",
+                render.as_secs_f64() * 1e3,
+                metrics.render().len()
+            );
+        }
         println!(
             "{n:>9} assets ({} live, {} in service, {} covered, {} entities): rebuild {:.1} ms \
              (plus {:.1} ms to clone its input; consuming the input alone takes {:.1} ms), update of one asset {:.1} µs, \
@@ -137,4 +151,91 @@ fn main() {
             simulate.as_secs_f64() * 1e6,
         );
     }
+    boaviztapi_ratio(&settings.footprint);
+}
+
+/// 1,000 laptops of varied power and use, computed by parcd's model and by BoaviztAPI.
+fn boaviztapi_ratio(cfg: &FootprintConfig) {
+    use parcd::footprint::model::{Device, estimate};
+    let bin = std::env::var("PARCD_BOAVIZTAPI_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/boavizta-venv/bin/uvicorn")
+        });
+    if !bin.is_file() {
+        println!(
+            "parcd vs BoaviztAPI: skipped, no {} (run tests/run.sh once)",
+            bin.display()
+        );
+        return;
+    }
+    let devices: Vec<(f64, f64)> = (0..1000)
+        .map(|i| (10.0 + (i % 40) as f64, 0.1 + (i % 9) as f64 / 10.0))
+        .collect();
+    let profile = cfg
+        .factors
+        .profile(AssetClass::Laptop, None)
+        .expect("laptop factors")
+        .profile;
+    let intensity = cfg
+        .factors
+        .intensity("FRA", 2025, &["boaviztapi".to_string()])
+        .expect("FRA factors");
+    let t = Instant::now();
+    for (power, ratio) in &devices {
+        let d = Device {
+            power_w: Some(*power),
+            use_ratio: Some(*ratio),
+            ..Default::default()
+        };
+        black_box(
+            estimate(&profile, &d, 8760.0, &intensity.per_kwh, &cfg.assumptions).expect("estimate"),
+        );
+    }
+    let ours = t.elapsed();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(&bin)
+        .args([
+            "boaviztapi.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("uvicorn starts");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let theirs = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let url = format!("http://127.0.0.1:{port}/v1/terminal/laptop?verbose=false&duration=8760&criteria=gwp");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http.get(format!("http://127.0.0.1:{port}/docs")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "BoaviztAPI did not start");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let t = Instant::now();
+        for (power, ratio) in &devices {
+            let body = serde_json::json!({"usage": {"usage_location": "FRA", "avg_power": power, "use_time_ratio": ratio}});
+            let r = http.post(&url).json(&body).send().await.expect("BoaviztAPI answers");
+            assert!(r.status().is_success());
+            black_box(r.bytes().await.expect("body"));
+        }
+        t.elapsed()
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    println!(
+        "1,000 laptops: parcd {:.3} ms, local BoaviztAPI (one call each) {:.0} ms: parcd is {:.0}x faster",
+        ours.as_secs_f64() * 1e3,
+        theirs.as_secs_f64() * 1e3,
+        theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9)
+    );
 }
