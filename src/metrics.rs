@@ -160,7 +160,7 @@ impl Metrics {
                 .register(c)
                 .expect("each metric is registered once");
         }
-        let fleet = crate::metrics_fleet::FleetMetrics::new(&registry);
+        let fleet = crate::metrics_fleet::FleetMetrics::new(&registry, max_entities);
         let m = Metrics {
             fleet,
             registry,

@@ -11,6 +11,9 @@ use prometheus::{GaugeVec, Histogram, HistogramOpts, IntGaugeVec, Opts, Registry
 use crate::footprint::Criterion;
 use crate::indicators::{Group, Indicators};
 
+/// Amounts by criterion key.
+type PerCriterion = BTreeMap<String, f64>;
+
 const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
 
 /// The metric name part and the factor from the criterion's unit to the metric's base unit.
@@ -27,6 +30,10 @@ fn unit_of(c: Criterion) -> (&'static str, f64) {
 pub struct FleetMetrics {
     embodied: Vec<(Criterion, f64, GaugeVec)>,
     use_phase: Vec<(Criterion, f64, GaugeVec)>,
+    entity_embodied: Vec<(Criterion, f64, GaugeVec)>,
+    entity_use: Vec<(Criterion, f64, GaugeVec)>,
+    max_entities: usize,
+    published_entities: Mutex<BTreeSet<String>>,
     coverage: GaugeVec,
     excluded: IntGaugeVec,
     age_mean: GaugeVec,
@@ -45,31 +52,47 @@ fn gauge(name: &str, help: &str, labels: &[&str]) -> GaugeVec {
 }
 
 impl FleetMetrics {
-    pub fn new(registry: &Registry) -> FleetMetrics {
-        let per_phase = |phase: &str, what: &str| -> Vec<(Criterion, f64, GaugeVec)> {
+    /// `max_entities` bounds the `entity` label: the entities with the most devices get their
+    /// own series, the others are summed under `entity="other"`.
+    pub fn new(registry: &Registry, max_entities: usize) -> FleetMetrics {
+        let per = |prefix: &str,
+                   phase: &str,
+                   what: &str,
+                   label: &str|
+         -> Vec<(Criterion, f64, GaugeVec)> {
             Criterion::ALL
                 .into_iter()
                 .map(|c| {
                     let (unit, factor) = unit_of(c);
                     let g = gauge(
-                        &format!("parcd_footprint_{phase}_{unit}_per_year"),
+                        &format!("{prefix}_{phase}_{unit}_per_year"),
                         &format!(
-                            "{what} of the in-service fleet over the coming year, criterion {} ({}), by class.",
+                            "{what} of the in-service fleet over the coming year, criterion {} ({}), by {label}.",
                             c.key(),
                             c.unit()
                         ),
-                        &["class"],
+                        &[label],
                     );
                     (c, factor, g)
                 })
                 .collect()
         };
+        let per_phase = |phase: &str, what: &str| per("parcd_footprint", phase, what, "class");
+        let per_entity =
+            |phase: &str, what: &str| per("parcd_footprint_entity", phase, what, "entity");
         let m = FleetMetrics {
             embodied: per_phase(
                 "embodied",
                 "Embodied impact (manufacture, spread over the reference lifespan)",
             ),
             use_phase: per_phase("use", "Use-phase impact (electricity)"),
+            entity_embodied: per_entity(
+                "embodied",
+                "Embodied impact (manufacture, spread over the reference lifespan)",
+            ),
+            entity_use: per_entity("use", "Use-phase impact (electricity)"),
+            max_entities,
+            published_entities: Mutex::new(BTreeSet::new()),
             coverage: gauge(
                 "parcd_footprint_coverage_ratio",
                 "In-service devices with a usable footprint factor, over all in-service devices (0 to 1).",
@@ -134,7 +157,13 @@ impl FleetMetrics {
             published_reasons: Mutex::new(BTreeSet::new()),
         };
         let mut collectors: Vec<Box<dyn prometheus::core::Collector>> = Vec::new();
-        for (_, _, g) in m.embodied.iter().chain(m.use_phase.iter()) {
+        for (_, _, g) in m
+            .embodied
+            .iter()
+            .chain(m.use_phase.iter())
+            .chain(m.entity_embodied.iter())
+            .chain(m.entity_use.iter())
+        {
             collectors.push(Box::new(g.clone()));
         }
         collectors.push(Box::new(m.coverage.clone()));
@@ -213,11 +242,114 @@ impl FleetMetrics {
                 self.per_agent.with_label_values(&[entity]).set(finite(v));
             }
         }
+        drop(reasons);
+        self.publish_entities(ind);
         self.last_refresh.set(ind.computed_at as f64);
+    }
+
+    fn publish_entities(&self, ind: &Indicators) {
+        let mut ranked: Vec<(&String, &Group)> = ind.by_entity.iter().collect();
+        ranked.sort_by(|a, b| b.1.in_service.cmp(&a.1.in_service).then(a.0.cmp(b.0)));
+        let mut sums: BTreeMap<String, (PerCriterion, PerCriterion)> = BTreeMap::new();
+        for (i, (entity, g)) in ranked.into_iter().enumerate() {
+            let label = if i < self.max_entities {
+                entity.clone()
+            } else {
+                "other".to_string()
+            };
+            let (e, u) = sums.entry(label).or_default();
+            for (k, v) in &g.embodied_per_year {
+                *e.entry(k.clone()).or_default() += v;
+            }
+            for (k, v) in &g.use_per_year {
+                *u.entry(k.clone()).or_default() += v;
+            }
+        }
+        let mut published = self.published_entities.lock().expect("metrics lock");
+        for gone in published.iter().filter(|e| !sums.contains_key(*e)) {
+            for (_, _, g) in self.entity_embodied.iter().chain(self.entity_use.iter()) {
+                let _ = g.remove_label_values(&[gone]);
+            }
+        }
+        published.clear();
+        for (entity, (embodied, use_phase)) in &sums {
+            for (c, factor, g) in &self.entity_embodied {
+                let v = embodied.get(c.key()).copied().unwrap_or(0.0) * factor;
+                g.with_label_values(&[entity]).set(finite(v));
+            }
+            for (c, factor, g) in &self.entity_use {
+                let v = use_phase.get(c.key()).copied().unwrap_or(0.0) * factor;
+                g.with_label_values(&[entity]).set(finite(v));
+            }
+            published.insert(entity.clone());
+        }
     }
 }
 
 /// NaN and infinities never reach a scrape.
 fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(in_service: u64, gwp: f64) -> Group {
+        Group {
+            in_service,
+            embodied_per_year: BTreeMap::from([("gwp".to_string(), gwp)]),
+            ..Default::default()
+        }
+    }
+
+    fn indicators(entities: &[(&str, u64, f64)]) -> Indicators {
+        Indicators {
+            computed_at: 1,
+            total: Group::default(),
+            by_class: BTreeMap::from([("laptop".to_string(), group(3, 30.0))]),
+            by_entity: entities
+                .iter()
+                .map(|(e, n, g)| (e.to_string(), group(*n, *g)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn entities_beyond_the_cap_are_summed_and_gone_ones_removed() {
+        let registry = Registry::new();
+        let m = FleetMetrics::new(&registry, 2);
+        m.publish(&indicators(&[
+            ("A", 10, 1.0),
+            ("B", 5, 2.0),
+            ("C", 1, 4.0),
+            ("D", 1, 8.0),
+        ]));
+        let text = render(&registry);
+        assert!(
+            text.contains(r#"parcd_footprint_entity_embodied_kgco2e_per_year{entity="A"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"parcd_footprint_entity_embodied_kgco2e_per_year{entity="other"} 12"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"parcd_footprint_embodied_kgco2e_per_year{class="laptop"} 30"#));
+        assert!(text.contains(r#"parcd_footprint_embodied_kgco2e_per_year{class="server"} 0"#));
+        m.publish(&indicators(&[("A", 10, 1.0)]));
+        let text = render(&registry);
+        assert!(
+            !text.contains(r#"entity="B""#) && !text.contains(r#"entity="other""#),
+            "{text}"
+        );
+    }
+
+    fn render(registry: &Registry) -> String {
+        use prometheus::Encoder;
+        let mut buf = Vec::new();
+        prometheus::TextEncoder::new()
+            .encode(&registry.gather(), &mut buf)
+            .unwrap();
+        String::from_utf8(buf).unwrap()
+    }
 }
