@@ -121,3 +121,22 @@ fn the_shipped_alerting_rules_pass_promtool() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_alerting_rules_pass_their_unit_tests() {
+    let tests = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/prometheus/rules.test.yml"
+    );
+    let out = Command::new("promtool")
+        .args(["test", "rules", tests])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
