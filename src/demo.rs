@@ -111,6 +111,7 @@ pub async fn run(args: DemoArgs, stop: watch::Receiver<bool>) -> Result<(), Demo
                 "\nparcd demo: a simulated GLPI of {} devices (a shared DSI and its communes) at {}\n\
                  metrics:  http://{addr}/metrics\n\
                  sources:  http://{addr}/api/v1/sources\n\
+                 footprint and fleet indicators: http://{addr}/api/v1/indicators\n\
                  The fleet changes every {} s; press Ctrl-C to stop.\n",
                 args.assets,
                 sim.base_url(),
