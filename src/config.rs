@@ -129,6 +129,8 @@ pub struct Config {
     /// Agents per entity (`[headcount]`), for devices per agent.
     pub headcount: std::collections::BTreeMap<String, u64>,
     pub footprint: crate::footprint::FootprintConfig,
+    /// `[agec]`: purchase origin rules, AGEC categories, quotas, REEN scope.
+    pub agec: crate::agec::AgecConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -311,6 +313,15 @@ impl Config {
             footprint
         };
 
+        let agec = {
+            let mut p = root
+                .table("agec")
+                .unwrap_or_else(|| Params::new("agec", Map::new()));
+            let agec = crate::agec::AgecConfig::read(&mut p);
+            root.absorb(p.finish());
+            agec
+        };
+
         let mut sources = Vec::new();
         for mut p in root.tables("sources") {
             if let Some(s) = read_source(&mut p) {
@@ -339,6 +350,7 @@ impl Config {
             metrics,
             headcount,
             footprint: footprint.expect("no issue means a usable factor set"),
+            agec,
             sources,
         })
     }
@@ -380,6 +392,8 @@ impl Config {
         }
         out.push('\n');
         out.push_str(&self.footprint.render());
+        out.push('\n');
+        out.push_str(&self.agec.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\

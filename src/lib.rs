@@ -5,6 +5,7 @@
 //! [`store`] in one transaction per page → [`metrics`] and [`http`] publish. [`scheduler`]
 //! runs each source on its cron schedule; [`daemon`] puts it all together.
 
+pub mod agec;
 pub mod cli;
 pub mod config;
 pub mod daemon;
