@@ -1,12 +1,9 @@
 //! The daemon end to end: a simulated GLPI over HTTP, a real database, `/metrics`.
 
-use std::time::Duration;
-
 use parcd::config::Config;
 use parcd_connectors::glpi::simulator::Fault;
-use tokio::sync::{oneshot, watch};
 
-use crate::helpers::{TEST_USER_TOKEN, TestDb, config_text, eventually, glpi, sample, sum};
+use crate::helpers::{Daemon, TEST_USER_TOKEN, TestDb, config_text, eventually, glpi, sample, sum};
 use crate::on_both_backends;
 
 async fn get(url: &str) -> (u16, String) {
@@ -34,11 +31,8 @@ async fn the_daemon_publishes_the_fleet_and_survives_a_failing_source(db: TestDb
            page_size = 50"#,
     ))
     .unwrap();
-    let (stop_tx, stop) = watch::channel(false);
-    let (bound_tx, bound) = oneshot::channel();
-    let daemon =
-        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
-    let addr = bound.await.unwrap();
+    let daemon = Daemon::start(config).await;
+    let addr = daemon.addr;
     let metrics_url = format!("http://{addr}/metrics");
 
     eventually(30, "the first sync is published", || async {
@@ -88,10 +82,8 @@ async fn the_daemon_publishes_the_fleet_and_survives_a_failing_source(db: TestDb
     })
     .await;
 
-    stop_tx.send(true).unwrap();
-    let stopped = tokio::time::timeout(Duration::from_secs(20), daemon).await;
     assert!(
-        matches!(stopped, Ok(Ok(Ok(())))),
+        matches!(daemon.stop().await, Some(Ok(()))),
         "the daemon stops cleanly on request"
     );
     assert!(
@@ -108,11 +100,8 @@ async fn status_changes_in_glpi_reach_the_metrics_and_the_history(db: TestDb) {
         r#"schedule = "* * * * * *""#,
     ))
     .unwrap();
-    let (stop_tx, stop) = watch::channel(false);
-    let (bound_tx, bound) = oneshot::channel();
-    let daemon =
-        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
-    let addr = bound.await.unwrap();
+    let daemon = Daemon::start(config).await;
+    let addr = daemon.addr;
     let metrics_url = format!("http://{addr}/metrics");
     let n = sim.with_fleet(|f| f.len()) as f64;
     eventually(30, "first sync published", || async {
@@ -154,8 +143,7 @@ async fn status_changes_in_glpi_reach_the_metrics_and_the_history(db: TestDb) {
         count(&get(&metrics_url).await.1) == before + 1.0
     })
     .await;
-    stop_tx.send(true).unwrap();
-    let _ = tokio::time::timeout(Duration::from_secs(20), daemon).await;
+    daemon.stop().await;
 }
 
 on_both_backends! {

@@ -219,3 +219,31 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A daemon running in this test process.
+pub struct Daemon {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), parcd::daemon::DaemonError>>,
+}
+
+impl Daemon {
+    /// Starts the daemon on `config` and waits until it listens.
+    pub async fn start(config: parcd::config::Config) -> Daemon {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (bound_tx, bound) = tokio::sync::oneshot::channel();
+        let task =
+            tokio::spawn(async move { parcd::daemon::run(&config, stopped, Some(bound_tx)).await });
+        let addr = bound.await.expect("the daemon listens");
+        Daemon { addr, stop, task }
+    }
+
+    /// Asks it to stop and waits (20 s at most); the daemon's own result.
+    pub async fn stop(self) -> Option<Result<(), parcd::daemon::DaemonError>> {
+        self.stop.send(true).expect("the daemon is running");
+        tokio::time::timeout(std::time::Duration::from_secs(20), self.task)
+            .await
+            .ok()
+            .map(|joined| joined.expect("the daemon task does not panic"))
+    }
+}

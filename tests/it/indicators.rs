@@ -1,12 +1,9 @@
 //! The fleet indicators end to end: computed from a synced store, published within a second
 //! of a change, served by the API now and as of a past date, and the what-if simulation.
 
-use std::time::Duration;
-
 use parcd::config::Config;
-use tokio::sync::{oneshot, watch};
 
-use crate::helpers::{TestDb, config_text, eventually, glpi, parcd, sample};
+use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, parcd, sample};
 use crate::on_both_backends;
 
 async fn get_json(url: &str) -> serde_json::Value {
@@ -37,11 +34,8 @@ async fn indicators_follow_the_source_within_a_second(db: TestDb) {
         r#"schedule = "* * * * * *""#,
     ))
     .unwrap();
-    let (stop_tx, stop) = watch::channel(false);
-    let (bound_tx, bound) = oneshot::channel();
-    let daemon =
-        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
-    let addr = bound.await.unwrap();
+    let daemon = Daemon::start(config).await;
+    let addr = daemon.addr;
     let api = format!("http://{addr}/api/v1/indicators");
     let metrics = format!("http://{addr}/metrics");
 
@@ -136,8 +130,7 @@ async fn indicators_follow_the_source_within_a_second(db: TestDb) {
         w["simulated"]["desktop"]["gwp"]
     );
 
-    stop_tx.send(true).unwrap();
-    let _ = tokio::time::timeout(Duration::from_secs(20), daemon).await;
+    daemon.stop().await;
 }
 
 on_both_backends! {

@@ -2,12 +2,10 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use parcd::config::Config;
-use tokio::sync::{oneshot, watch};
 
-use crate::helpers::{TestDb, config_text, eventually, free_port, glpi};
+use crate::helpers::{Daemon, TestDb, config_text, eventually, free_port, glpi};
 
 /// Kills the Prometheus server when the test ends, even on a failed assertion.
 struct Killed(std::process::Child);
@@ -24,11 +22,8 @@ async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint() {
     let sim = glpi(250).await;
     let n = sim.with_fleet(|f| f.len());
     let config = Config::from_toml(&config_text(&db.url, &sim.base_url(), "")).unwrap();
-    let (stop_tx, stop) = watch::channel(false);
-    let (bound_tx, bound) = oneshot::channel();
-    let daemon =
-        tokio::spawn(async move { parcd::daemon::run(&config, stop, Some(bound_tx)).await });
-    let parcd_addr = bound.await.unwrap();
+    let daemon = Daemon::start(config).await;
+    let parcd_addr = daemon.addr;
 
     let dir = tempfile::tempdir().unwrap();
     let prom_port = free_port();
@@ -102,8 +97,7 @@ async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint() {
         "promtool check metrics:\n{report}"
     );
 
-    stop_tx.send(true).unwrap();
-    let _ = tokio::time::timeout(Duration::from_secs(20), daemon).await;
+    daemon.stop().await;
 }
 
 #[test]
