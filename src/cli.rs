@@ -53,6 +53,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the AGEC shares per category, the REEN reuse rate, the DEEE exits and the
+    /// donations of a year as JSON (as `GET /api/v1/agec`).
+    Agec {
+        /// Calendar year; default the current one.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Write a yearly report.
+    Report {
+        #[command(subcommand)]
+        report: ReportCommand,
+    },
     /// Poll sources once and exit.
     Sync {
         /// One pass of each source, then exit (the only mode: `run` is the daemon).
@@ -62,6 +74,37 @@ pub enum Command {
         #[arg(long)]
         source: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The AGEC declaration for data.gouv.fr (CSV, schema declaration-biens-valorisation
+    /// v0.1.0): € excl. VAT per category, reuse with donations, donations, recycled content.
+    /// Due by 30 June of the next year. Needs [agec] siret and organisation.
+    Agec {
+        #[arg(long)]
+        year: i32,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// The REEN yearly figures: reuse rate of retired IT (décret 2023-266), DEEE exits,
+    /// donations, AGEC shares, footprint, lifespans and coverage.
+    Reen {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = ReenFormat::Html)]
+        format: ReenFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReenFormat {
+    Csv,
+    Html,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -239,6 +282,7 @@ pub async fn fleet(config: &Config) -> anyhow::Result<crate::fleet::Fleet> {
             footprint: config.footprint.clone(),
             headcount: config.headcount.clone(),
         },
+        config.agec.rules.origins.clone(),
     ))
 }
 
@@ -267,6 +311,95 @@ pub fn simulation_table(sim: &crate::indicators::Simulation) -> String {
         ));
     }
     out
+}
+
+/// The circularity figures of the configured sources.
+pub async fn circularity(config: &Config) -> anyhow::Result<crate::circularity::Circularity> {
+    let store =
+        crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
+    Ok(crate::circularity::Circularity::new(
+        store,
+        config.sources.iter().map(|s| s.name.clone()).collect(),
+        config.agec.clone(),
+    ))
+}
+
+/// Checks a report's year: reports are of years that have begun.
+fn report_year(year: i32, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    if !(2000..=today.year()).contains(&year) {
+        anyhow::bail!(
+            "--year {year}: a report covers a year that has begun (2000 to {})",
+            today.year()
+        );
+    }
+    Ok(())
+}
+
+/// Builds a report's text. The second value warns that the year is not over.
+pub async fn report(
+    config: &Config,
+    cmd: &ReportCommand,
+) -> anyhow::Result<(String, Option<String>)> {
+    let today = chrono::Utc::now().date_naive();
+    let to_date = |year: i32, complete: bool| {
+        (!complete)
+            .then(|| format!("note: {year} is not over; the figures are those known on {today}"))
+    };
+    match cmd {
+        ReportCommand::Agec { year, .. } => {
+            report_year(*year, today)?;
+            let (Some(siret), Some(organisation)) = (&config.agec.siret, &config.agec.organisation)
+            else {
+                anyhow::bail!(
+                    "the AGEC declaration names the buying body: set siret (14 digits) and \
+                     organisation (its legal name) in the [agec] section of {}",
+                    config.file.as_ref().map_or_else(
+                        || "the configuration".to_string(),
+                        |f| f.display().to_string()
+                    )
+                );
+            };
+            let figures = circularity(config).await?.year(*year, today).await?;
+            let csv = crate::report::declaration_csv(
+                &figures.agec,
+                &crate::report::Declarant {
+                    siret: siret.clone(),
+                    organisation: organisation.clone(),
+                },
+            );
+            Ok((csv, to_date(*year, figures.complete)))
+        }
+        ReportCommand::Reen { year, format, .. } => {
+            report_year(*year, today)?;
+            let figures = circularity(config).await?.year(*year, today).await?;
+            let fleet = fleet(config).await?;
+            // A closed year's footprint as it stood on 31 December, from the history.
+            let indicators = if figures.complete {
+                let end = chrono::NaiveDate::from_ymd_opt(*year, 12, 31)
+                    .ok_or_else(|| anyhow::anyhow!("--year {year} has no 31 December"))?;
+                fleet.at(end).await?
+            } else {
+                fleet.rebuild().await?
+            };
+            let r = crate::report::ReenReport {
+                year: *year,
+                organisation: config.agec.organisation.as_deref(),
+                generated_on: today,
+                complete: figures.complete,
+                reen: &figures.reen,
+                deee: &figures.deee,
+                donations: &figures.donations,
+                agec: &figures.agec,
+                indicators: &indicators,
+            };
+            let text = match format {
+                ReenFormat::Csv => crate::report::reen_csv(&r),
+                ReenFormat::Html => crate::report::reen_html(&r),
+            };
+            Ok((text, to_date(*year, figures.complete)))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -131,6 +131,8 @@ pub struct Config {
     pub footprint: crate::footprint::FootprintConfig,
     /// `[agec]`: purchase origin rules, AGEC categories, quotas, REEN scope.
     pub agec: crate::agec::AgecConfig,
+    /// `[alerts]`: language, reminders and the channels AGEC alerts go to.
+    pub alerts: crate::alerts::settings::AlertsConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -322,6 +324,15 @@ impl Config {
             agec
         };
 
+        let alerts = {
+            let mut p = root
+                .table("alerts")
+                .unwrap_or_else(|| Params::new("alerts", Map::new()));
+            let alerts = crate::alerts::settings::AlertsConfig::read(&mut p);
+            root.absorb(p.finish());
+            alerts
+        };
+
         let mut sources = Vec::new();
         for mut p in root.tables("sources") {
             if let Some(s) = read_source(&mut p) {
@@ -351,6 +362,7 @@ impl Config {
             headcount,
             footprint: footprint.expect("no issue means a usable factor set"),
             agec,
+            alerts,
             sources,
         })
     }
@@ -394,6 +406,8 @@ impl Config {
         out.push_str(&self.footprint.render());
         out.push('\n');
         out.push_str(&self.agec.render());
+        out.push('\n');
+        out.push_str(&self.alerts.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\

@@ -125,9 +125,16 @@ pub async fn run(
             footprint: config.footprint.clone(),
             headcount: config.headcount.clone(),
         },
+        config.agec.rules.origins.clone(),
+    ));
+    let circularity = Arc::new(crate::circularity::Circularity::new(
+        store.clone(),
+        runtimes.iter().map(|r| r.name().to_string()).collect(),
+        config.agec.clone(),
     ));
     let app = router(HttpState {
         fleet: fleet.clone(),
+        circularity: circularity.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         sources: Arc::new(
@@ -168,11 +175,41 @@ pub async fn run(
         fleet_rx,
         stop.clone(),
     ));
+    let circularity_changed = Arc::new(Notify::new());
+    let dispatcher_wake = Arc::new(Notify::new());
+    let channels = crate::alerts::channel::build_channels(&config.alerts);
+    let alert_setup = crate::circularity::AlertSetup {
+        settings: crate::alerts::evaluate::EvalSettings {
+            renotify_after: config.alerts.renotify_after,
+            projection_min_days: config.alerts.projection_min_days,
+        },
+        channels: channels.iter().map(|c| c.name().to_string()).collect(),
+        dispatcher: dispatcher_wake.clone(),
+    };
+    let circularity_task = tokio::spawn(crate::circularity::run(
+        circularity,
+        metrics.clone(),
+        alert_setup,
+        circularity_changed.clone(),
+        stop.clone(),
+    ));
+    let dispatcher = tokio::spawn(
+        crate::alerts::dispatch::Dispatcher {
+            store: store.clone(),
+            channels,
+            language: config.alerts.language,
+            metrics: metrics.clone(),
+            retry_initial: config.alerts.retry_initial,
+            retry_max: config.alerts.retry_max,
+        }
+        .run(dispatcher_wake, stop.clone()),
+    );
     let deps = Deps {
         store: store.clone(),
         metrics: metrics.clone(),
         changed,
         fleet_changes: Some(fleet_tx),
+        circularity: Some(circularity_changed),
     };
     let loops: Vec<_> = runtimes
         .iter()
@@ -190,6 +227,8 @@ pub async fn run(
     }
     let _ = gauges.await;
     let _ = indicators.await;
+    let _ = circularity_task.await;
+    let _ = dispatcher.await;
     let _ = server.await;
     store.close().await;
     tracing::info!("stopped");

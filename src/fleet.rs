@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 
+use crate::agec::OriginRules;
 use crate::indicators::{Engine, EngineSettings, Indicators};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -26,6 +27,8 @@ pub struct Fleet {
     store: Store,
     sources: Vec<String>,
     settings: EngineSettings,
+    /// Tell devices bought second-hand, charged a share of their manufacture.
+    origins: OriginRules,
     engine: Mutex<Engine>,
     latest: RwLock<Option<Indicators>>,
 }
@@ -35,10 +38,16 @@ pub struct Fleet {
 pub const FULL_REFRESH: Duration = Duration::from_secs(3600);
 
 impl Fleet {
-    pub fn new(store: Store, sources: Vec<String>, settings: EngineSettings) -> Fleet {
+    pub fn new(
+        store: Store,
+        sources: Vec<String>,
+        settings: EngineSettings,
+        origins: OriginRules,
+    ) -> Fleet {
         Fleet {
             store,
             sources,
+            origins,
             engine: Mutex::new(Engine::new(settings.clone())),
             settings,
             latest: RwLock::new(None),
@@ -51,7 +60,10 @@ impl Fleet {
 
     /// Recomputes everything from the store.
     pub async fn rebuild(&self) -> Result<Indicators, StoreError> {
-        let facts = self.store.indicator_facts(&self.source_refs()).await?;
+        let facts = self
+            .store
+            .indicator_facts(&self.source_refs(), &self.origins)
+            .await?;
         let snapshot = {
             let mut engine = self.engine.lock().expect("engine lock");
             engine.rebuild(facts, Utc::now());
@@ -72,7 +84,11 @@ impl Fleet {
         }
         let mut facts = Vec::new();
         for (source, ids) in by_source {
-            facts.extend(self.store.indicator_facts_of(source, &ids).await?);
+            facts.extend(
+                self.store
+                    .indicator_facts_of(source, &ids, &self.origins)
+                    .await?,
+            );
         }
         let snapshot = {
             let mut engine = self.engine.lock().expect("engine lock");
@@ -93,7 +109,7 @@ impl Fleet {
         let end = day.and_hms_opt(23, 59, 59).expect("a valid time").and_utc();
         let facts = self
             .store
-            .indicator_facts_at(&self.source_refs(), end.timestamp())
+            .indicator_facts_at(&self.source_refs(), end.timestamp(), &self.origins)
             .await?;
         let mut engine = Engine::new(self.settings.clone());
         engine.rebuild(facts, end);

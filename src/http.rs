@@ -1,4 +1,5 @@
-//! The read-only HTTP surface: `/metrics`, `/healthz`, `/readyz`, `/api/v1/sources`.
+//! The read-only HTTP surface: `/metrics`, `/healthz`, `/readyz`, and the JSON API under
+//! `/api/v1`: sources, indicators, simulate, agec, alerts.
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct HttpState {
     pub fleet: Arc<crate::fleet::Fleet>,
+    pub circularity: Arc<crate::circularity::Circularity>,
     pub store: Store,
     pub metrics: Arc<Metrics>,
     /// (name, kind) of every configured source.
@@ -30,6 +32,8 @@ pub fn router(state: HttpState) -> Router {
         .route("/api/v1/sources", get(sources))
         .route("/api/v1/indicators", get(indicators))
         .route("/api/v1/simulate", get(simulate))
+        .route("/api/v1/agec", get(agec))
+        .route("/api/v1/alerts", get(alerts))
         .with_state(state)
 }
 
@@ -177,4 +181,142 @@ async fn simulate(
         lifespans.insert(class, hours);
     }
     Ok(Json(s.fleet.simulate(&lifespans)))
+}
+
+#[derive(serde::Deserialize)]
+struct AgecQuery {
+    /// A calendar year; default the current one.
+    year: Option<i32>,
+    /// How many purchases and assets each listing shows (the counts are always whole).
+    list: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct AgecView {
+    #[serde(flatten)]
+    figures: crate::circularity::CircularityYear,
+    /// Each listing (excluded, zero_amount, unplaced) is cut to this many entries.
+    list_limit: usize,
+}
+
+/// `GET /api/v1/agec?year=2025&list=100`: AGEC shares per category, REEN reuse rate, DEEE
+/// exits and donations of one year.
+async fn agec(
+    State(s): State<HttpState>,
+    axum::extract::Query(q): axum::extract::Query<AgecQuery>,
+) -> Result<Json<AgecView>, (StatusCode, String)> {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let year = q.year.unwrap_or(today.year());
+    if !(2000..=2100).contains(&year) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            format!(
+                "year={year} is out of range: write a year such as {}\n",
+                today.year()
+            ),
+        ));
+    }
+    let latest = s
+        .circularity
+        .latest()
+        .filter(|l| l.year == year && l.today == today);
+    let mut figures = match latest {
+        Some(l) => (*l).clone(),
+        None => s
+            .circularity
+            .year(year, today)
+            .await
+            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")))?,
+    };
+    let limit = q.list.unwrap_or(100);
+    figures.agec.excluded.truncate(limit);
+    figures.agec.zero_amount.truncate(limit);
+    figures.reen.unplaced.truncate(limit);
+    figures.deee.unplaced.truncate(limit);
+    Ok(Json(AgecView {
+        figures,
+        list_limit: limit,
+    }))
+}
+
+#[derive(Serialize)]
+struct AlertView {
+    rule: &'static str,
+    category: &'static str,
+    category_label: &'static str,
+    kind: &'static str,
+    year: i32,
+    state: &'static str,
+    fired_at: i64,
+    last_notified_at: i64,
+    resolved_at: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct MessageView {
+    id: i64,
+    channel: String,
+    category: &'static str,
+    kind: &'static str,
+    year: i32,
+    changes: Vec<crate::alerts::model::Change>,
+    created_at: i64,
+    attempts: i64,
+    last_error: Option<String>,
+    sent_at: Option<i64>,
+    dropped_at: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct AlertsView {
+    alerts: Vec<AlertView>,
+    /// The 50 latest messages, newest first.
+    messages: Vec<MessageView>,
+}
+
+/// `GET /api/v1/alerts`: every AGEC alert's state and the latest messages with their
+/// delivery.
+async fn alerts(State(s): State<HttpState>) -> Result<Json<AlertsView>, (StatusCode, String)> {
+    let unavailable =
+        |e: crate::store::StoreError| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"));
+    let alerts = s
+        .store
+        .alerts()
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .map(|a| AlertView {
+            rule: a.rule.as_str(),
+            category: a.category.id(),
+            category_label: a.category.label(),
+            kind: a.kind.as_str(),
+            year: a.year,
+            state: a.state.as_str(),
+            fired_at: a.fired_at,
+            last_notified_at: a.last_notified_at,
+            resolved_at: a.resolved_at,
+        })
+        .collect();
+    let messages = s
+        .store
+        .outbox_recent(50)
+        .await
+        .map_err(unavailable)?
+        .into_iter()
+        .map(|e| MessageView {
+            id: e.outgoing.id,
+            channel: e.outgoing.channel,
+            category: e.outgoing.notice.category.id(),
+            kind: e.outgoing.notice.kind.as_str(),
+            year: e.outgoing.notice.year,
+            changes: e.outgoing.notice.changes,
+            created_at: e.created_at,
+            attempts: e.attempts,
+            last_error: e.last_error,
+            sent_at: e.sent_at,
+            dropped_at: e.dropped_at,
+        })
+        .collect();
+    Ok(Json(AlertsView { alerts, messages }))
 }

@@ -6,6 +6,8 @@
 //! runs each source on its cron schedule; [`daemon`] puts it all together.
 
 pub mod agec;
+pub mod alerts;
+pub mod circularity;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -16,7 +18,9 @@ pub mod http;
 pub mod indicators;
 pub mod ingest;
 pub mod metrics;
+pub mod metrics_circularity;
 pub mod metrics_fleet;
+pub mod report;
 pub mod scheduler;
 pub mod store;
 pub mod sync;

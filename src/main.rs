@@ -87,6 +87,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // As for check-config: `estimate | head` closing the pipe is not worth a panic.
             let _ = write!(std::io::stdout(), "{text}");
         }
+        Command::Agec { year } => {
+            use chrono::Datelike;
+            use std::io::Write;
+            let today = chrono::Utc::now().date_naive();
+            let figures = parcd::cli::circularity(&config)
+                .await?
+                .year(year.unwrap_or(today.year()), today)
+                .await?;
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&figures)?
+            );
+        }
+        Command::Report { report } => {
+            use std::io::Write;
+            let (text, note) = parcd::cli::report(&config, &report).await?;
+            let out = match &report {
+                parcd::cli::ReportCommand::Agec { out, .. }
+                | parcd::cli::ReportCommand::Reen { out, .. } => out,
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(path, text).map_err(|e| {
+                        anyhow::anyhow!("cannot write the report to {}: {e}", path.display())
+                    })?;
+                    eprintln!("report written to {}", path.display());
+                }
+                None => {
+                    let _ = write!(std::io::stdout(), "{text}");
+                }
+            }
+            if let Some(note) = note {
+                eprintln!("{note}");
+            }
+        }
         Command::Demo(_) => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)

@@ -30,6 +30,8 @@ pub struct Metrics {
     assets: IntGaugeVec,
     /// The fleet indicators (footprint, coverage, ages).
     pub fleet: crate::metrics_fleet::FleetMetrics,
+    /// AGEC, REEN, DEEE, donations and alerts.
+    pub circularity: crate::metrics_circularity::CircularityMetrics,
     entity_label: bool,
     max_entities: usize,
     published_entities: Mutex<HashSet<(String, String, String)>>,
@@ -161,8 +163,10 @@ impl Metrics {
                 .expect("each metric is registered once");
         }
         let fleet = crate::metrics_fleet::FleetMetrics::new(&registry, max_entities);
+        let circularity = crate::metrics_circularity::CircularityMetrics::new(&registry);
         let m = Metrics {
             fleet,
+            circularity,
             registry,
             source_up,
             source_last_success,

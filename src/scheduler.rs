@@ -22,6 +22,9 @@ pub struct Deps {
     pub changed: Arc<Notify>,
     /// Receives the assets each committed page changed, for the fleet indicators.
     pub fleet_changes: Option<tokio::sync::mpsc::UnboundedSender<crate::fleet::Changed>>,
+    /// Woken when a committed page changed an asset or a purchase, for the AGEC and REEN
+    /// figures.
+    pub circularity: Option<Arc<Notify>>,
 }
 
 /// Full when the source has never completed one, or when the full-sync schedule fired
@@ -94,6 +97,11 @@ pub async fn poll_source(
         }
         if p.page.created + p.page.changed + p.page.vanished > 0 {
             changed.notify_one();
+        }
+        if let Some(n) = &deps.circularity
+            && !p.page.changed_ids.is_empty()
+        {
+            n.notify_one();
         }
         if let Some(tx) = &deps.fleet_changes
             && !p.page.changed_ids.is_empty()

@@ -3,9 +3,9 @@
 #
 # It first installs and starts what the tests need, idempotently, so a fresh Debian machine
 # passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust), Prometheus' binaries
-# (prometheus, promtool) and BoaviztAPI 2.5.0 in a virtualenv (target/boavizta-venv), which the
-# footprint tests start on a free 127.0.0.1 port. Every server a test starts listens on loopback
-# only.
+# (prometheus, promtool), BoaviztAPI 2.5.0 in a virtualenv (target/boavizta-venv), which the
+# footprint tests start on a free 127.0.0.1 port, and aiosmtpd in another (target/smtp-venv),
+# for the alert email tests. Every server a test starts listens on loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,6 +77,25 @@ ensure_boaviztapi() {
     export PARCD_BOAVIZTAPI_BIN="$PWD/$venv/bin/uvicorn"
 }
 
+# The alert email tests (tests/it/alert_channels.rs) send to a real SMTP server, aiosmtpd,
+# started by each test on a free 127.0.0.1 port through tests/support/smtp_sink.py.
+ensure_smtp_sink() {
+    local venv=target/smtp-venv
+    local check='import importlib.metadata as m, sys; sys.exit(m.version("aiosmtpd") != "1.4.6")'
+    if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+        log "installing aiosmtpd 1.4.6 into $venv"
+        command -v python3 >/dev/null || apt_install python3
+        rm -rf "$venv"
+        if ! python3 -m venv "$venv" 2>/dev/null; then
+            rm -rf "$venv"
+            apt_install python3-venv
+            python3 -m venv "$venv"
+        fi
+        "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+    fi
+    export PARCD_SMTP_SINK_PYTHON="$PWD/$venv/bin/python"
+}
+
 drop_old_test_databases() {
     local dbs
     dbs=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'parcd_t_%'" postgres)
@@ -86,6 +105,7 @@ drop_old_test_databases() {
 ensure_postgres
 ensure_prometheus
 ensure_boaviztapi
+ensure_smtp_sink
 drop_old_test_databases
 
 log "cargo fmt --check"

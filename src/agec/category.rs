@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use parcd_connectors::AssetClass;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::AgecError;
 
 /// One AGEC product category (décret 2024-134 annex, data.gouv schema).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Textiles,

@@ -28,6 +28,6 @@ pub use category::{Category, CategoryMap};
 pub use error::AgecError;
 pub use origin::{Classification, Origin, OriginRule, OriginRules};
 pub use quota::{QuotaRow, QuotaTable, ReenTarget, Share};
-pub use reen::{DeeeYear, ExitFacts, ReenYear, deee_year, reen_year};
+pub use reen::{DeeeYear, Donations, ExitFacts, ReenYear, deee_year, donations_year, reen_year};
 pub use settings::AgecConfig;
 pub use share::{AgecRules, Purchase, YearShares, year_shares};

@@ -30,6 +30,8 @@ pub struct ExitFacts {
     pub exit_on: Option<NaiveDate>,
     /// Holds classified or security-bound data: outside décret 2023-266.
     pub security_excluded: bool,
+    /// The source's status name (tells a donation from a sale among `reused` exits).
+    pub status: Option<String>,
 }
 
 /// Classes counted by the REEN rate by default: the decree covers categories 2° (screens over
@@ -294,4 +296,56 @@ pub fn deee_year(facts: &[ExitFacts], year: i32) -> DeeeYear {
         collection_rate: ratio(collected, retired),
         unplaced,
     }
+}
+
+/// Classes of which one donated device equips one person on its own. A monitor, a printer or
+/// a desk phone given with a computer equips nobody more.
+pub const EQUIPPING_CLASSES: [AssetClass; 5] = [
+    AssetClass::Laptop,
+    AssetClass::Desktop,
+    AssetClass::ThinClient,
+    AssetClass::Tablet,
+    AssetClass::Smartphone,
+];
+
+/// Devices given away during one year: those that left for reuse under a status the
+/// donation pattern matches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Donations {
+    pub year: i32,
+    pub devices_given: u64,
+    /// An estimate: one person per donated device of [`EQUIPPING_CLASSES`]. Inventories do
+    /// not record who received what, so a laptop given with its dock counts one person.
+    pub people_equipped: u64,
+    pub by_class: std::collections::BTreeMap<AssetClass, u64>,
+}
+
+pub fn donations_year(facts: &[ExitFacts], year: i32, donation_status: &regex::Regex) -> Donations {
+    let mut out = Donations {
+        year,
+        devices_given: 0,
+        people_equipped: 0,
+        by_class: std::collections::BTreeMap::new(),
+    };
+    for f in facts {
+        let Flow::Retired { exit, .. } = flow(f) else {
+            continue;
+        };
+        if exited_in(exit, year) != Some(Phase::Reused)
+            || !f
+                .status
+                .as_deref()
+                .is_some_and(|s| donation_status.is_match(s))
+        {
+            continue;
+        }
+        out.devices_given += 1;
+        if let Some(class) = f.class {
+            *out.by_class.entry(class).or_default() += 1;
+            if EQUIPPING_CLASSES.contains(&class) {
+                out.people_equipped += 1;
+            }
+        }
+    }
+    out
 }

@@ -45,7 +45,17 @@ pub struct AgecConfig {
     pub shipped_rules: bool,
     /// Classes counted by the REEN rate.
     pub reen_classes: BTreeSet<AssetClass>,
+    /// The declaring body, for the data.gouv CSV: SIRET (14 digits) and legal name.
+    pub siret: Option<String>,
+    pub organisation: Option<String>,
+    /// Exit statuses that mean "given away" (case-insensitive regular expression on the
+    /// source's status name of an asset in phase `reused`).
+    pub donation_status: regex::Regex,
 }
+
+/// GLPI status names French DSIs use for a device given away: "Donné", "Don association",
+/// "Cédé gratuitement". Sold ("Vendu", "Cédé") stays reuse without being a donation.
+pub const DEFAULT_DONATION_STATUS: &str = r"(?i)\bdon(s|n[ée]e?s?|ations?)?\b|gratuit";
 
 impl Default for AgecConfig {
     fn default() -> Self {
@@ -53,6 +63,10 @@ impl Default for AgecConfig {
             rules: AgecRules::default(),
             shipped_rules: true,
             reen_classes: DEFAULT_REEN_CLASSES.into_iter().collect(),
+            siret: None,
+            organisation: None,
+            donation_status: regex::Regex::new(DEFAULT_DONATION_STATUS)
+                .expect("the shipped pattern compiles"),
         }
     }
 }
@@ -191,6 +205,37 @@ impl AgecConfig {
             }
         };
 
+        let siret = p.string("siret").map(|s| s.replace([' ', '.'], ""));
+        if let Some(s) = &siret
+            && (s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()))
+        {
+            p.issue(
+                "siret",
+                format!("\"{s}\" is not a SIRET"),
+                "write the buying body's SIRET, 14 digits (it heads the data.gouv declaration)",
+            );
+        }
+        let organisation = p.string("organisation");
+        let donation_status = {
+            let text = p.string_or("donation_status", DEFAULT_DONATION_STATUS);
+            match regex::RegexBuilder::new(&text)
+                .case_insensitive(true)
+                .build()
+            {
+                Ok(re) => re,
+                Err(e) => {
+                    p.issue(
+                        "donation_status",
+                        format!("is not a valid regular expression: {e}"),
+                        "write a regular expression matching the status names of donated devices, \
+                         e.g. \"(?i)donn[ée]\"",
+                    );
+                    regex::Regex::new(DEFAULT_DONATION_STATUS)
+                        .expect("the shipped pattern compiles")
+                }
+            }
+        };
+
         AgecConfig {
             rules: AgecRules {
                 origins: OriginRules::new(configured, shipped_rules, default_origin),
@@ -199,6 +244,9 @@ impl AgecConfig {
             },
             shipped_rules,
             reen_classes,
+            siret,
+            organisation,
+            donation_status,
         }
     }
 
@@ -220,6 +268,18 @@ impl AgecConfig {
                 .map(|c| format!("\"{}\"", c.as_str()))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ));
+        match (&self.siret, &self.organisation) {
+            (Some(siret), Some(org)) => {
+                s.push_str(&format!("siret = \"{siret}\"\norganisation = \"{org}\"\n"))
+            }
+            _ => {
+                s.push_str("# siret, organisation: not both set; `parcd report agec` needs them\n")
+            }
+        }
+        s.push_str(&format!(
+            "donation_status = \"{}\"\n",
+            self.donation_status.as_str()
         ));
         s.push_str(
             "# purchase origin rules, first match wins (configured rules first, then shipped):\n",

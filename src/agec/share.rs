@@ -11,12 +11,16 @@
 //! classified: their € were spent, so they weigh in the total but never in a numerator, and
 //! a quota is never shown as met on a guess.
 //!
-//! **Projection to 31 December.** Linear: every column of the year-to-date amounts is scaled
-//! by days in the year ÷ days elapsed (1 January to `today` inclusive), so the shares are kept
-//! (to a cent of rounding) and the € totals and gaps grow with the year's spend at its
-//! current rate. It says "at this pace, the year ends with this gap in €"; early in the
-//! year it rests on few days, which is why `elapsed_days` is given with it. A past year is
-//! its own projection; a year not yet begun has none.
+//! **Projection to 31 December.** Linear, plus what is already ordered: every column of the
+//! year-to-date amounts is scaled by days in the year ÷ days elapsed (1 January to `today`
+//! inclusive), then the purchases of the same year dated after `today` (orders placed,
+//! deliveries planned) are added as they are. The scaling alone keeps the shares (to a cent
+//! of rounding) and says "at this pace, the year ends with this gap in €"; the known orders
+//! are what can move the share before they are spent: a large order of new laptops due in
+//! November puts a category at risk while its year-to-date share still looks fine, which is
+//! what procurement must hear early. Early in the year the scaling rests on few days, which
+//! is why `elapsed_days` is given with it. A past year is its own projection; a year not yet
+//! begun has none.
 
 use std::collections::BTreeMap;
 
@@ -92,7 +96,7 @@ impl Purchase {
 
 /// Why a purchase is listed: left out of the shares (all but `ZeroAmount`), or counted with
 /// a warning (`ZeroAmount`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// No purchase, order or delivery date: it belongs to no year.
@@ -144,6 +148,17 @@ impl Amounts {
         };
         *column = column.saturating_add(cents);
         self.total = self.total.saturating_add(cents);
+    }
+
+    fn plus(&self, o: &Amounts) -> Amounts {
+        Amounts {
+            total: self.total.saturating_add(o.total),
+            new: self.new.saturating_add(o.new),
+            reuse: self.reuse.saturating_add(o.reuse),
+            donation: self.donation.saturating_add(o.donation),
+            recycled: self.recycled.saturating_add(o.recycled),
+            unclassified: self.unclassified.saturating_add(o.unclassified),
+        }
     }
 
     /// What counts toward the reuse quota.
@@ -273,6 +288,8 @@ pub struct CategoryYear {
     pub by_rule: BTreeMap<String, usize>,
     pub quota: Option<QuotaRow>,
     pub year_to_date: Figures,
+    /// Purchases of the year dated after `today`, by origin: in the projection only.
+    pub planned: Amounts,
     /// `None` for a year that has not begun.
     pub projected: Option<Figures>,
 }
@@ -345,6 +362,7 @@ pub fn year_shares(
         by_rule: BTreeMap<String, usize>,
     }
     let mut acc: BTreeMap<Category, Acc> = BTreeMap::new();
+    let mut planned: BTreeMap<Category, Amounts> = BTreeMap::new();
     let mut excluded = Vec::new();
     let mut zero_amount = Vec::new();
     let listed = |p: &Purchase, reason| Listed {
@@ -372,6 +390,14 @@ pub fn year_shares(
             Some(_) => None,
         };
         if let Some(reason) = reason {
+            if reason == Reason::AfterToday
+                && let (Some(cents @ 0..), Some(category)) = (p.amount_cents, category_of(rules, p))
+            {
+                planned
+                    .entry(category)
+                    .or_default()
+                    .add(classify(rules, p).origin, cents);
+            }
             excluded.push(listed(p, reason));
             continue;
         }
@@ -400,7 +426,7 @@ pub fn year_shares(
         }
     }
 
-    let mut wanted: Vec<Category> = acc.keys().copied().collect();
+    let mut wanted: Vec<Category> = acc.keys().chain(planned.keys()).copied().collect();
     wanted.extend(rules.quotas.categories_in(year));
     wanted.sort();
     wanted.dedup();
@@ -414,8 +440,11 @@ pub fn year_shares(
                 None => (Amounts::default(), 0, 0, 0, BTreeMap::new()),
             };
             let year_to_date = Figures::new(amounts, quota.as_ref());
-            let projected = (elapsed_days > 0)
-                .then(|| Figures::new(amounts.scaled(days_in_year, elapsed_days), quota.as_ref()));
+            let planned = planned.remove(&category).unwrap_or_default();
+            let projected = (elapsed_days > 0).then(|| {
+                let pace = amounts.scaled(days_in_year, elapsed_days);
+                Figures::new(pace.plus(&planned), quota.as_ref())
+            });
             CategoryYear {
                 category,
                 purchases,
@@ -424,6 +453,7 @@ pub fn year_shares(
                 by_rule,
                 quota,
                 year_to_date,
+                planned,
                 projected,
             }
         })

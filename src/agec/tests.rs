@@ -144,16 +144,44 @@ fn the_projection_scales_spend_to_the_whole_year_and_keeps_the_shares() {
     let c = it(&y);
     let p = c.projected.as_ref().unwrap();
     assert_eq!(p.amounts.reuse, 40_556); // 10,000 × 365 / 90, rounded
-    assert_eq!(p.amounts.unclassified, 365_000);
-    assert_eq!(p.amounts.total, 405_556);
-    assert!((p.reuse_share.unwrap() - 0.1).abs() < 1e-5);
+    // 90,000 × 365 / 90 at the current pace, plus the 50,000 already ordered for December.
+    assert_eq!(p.amounts.unclassified, 365_000 + 50_000);
+    assert_eq!(p.amounts.total, 455_556);
+    assert_eq!(c.planned.unclassified, 50_000);
+    assert!((p.reuse_share.unwrap() - 40_556.0 / 455_556.0).abs() < 1e-9);
     assert_eq!(c.year_to_date.reuse_share, Some(0.1));
     let ytd_gap = c.year_to_date.reuse_gap.unwrap().shortfall_cents;
     let year_gap = p.reuse_gap.unwrap().shortfall_cents;
     assert_eq!(ytd_gap, 10_000);
-    assert_eq!(year_gap, 40_556);
+    assert_eq!(year_gap, 50_556); // 20 % of 455,556 − 40,556
+    // Not spent yet: out of the year-to-date figures, and listed.
+    assert_eq!(c.year_to_date.amounts.total, 100_000);
     assert_eq!(y.excluded.len(), 1);
     assert_eq!(y.excluded[0].reason, Reason::AfterToday);
+}
+
+#[test]
+fn a_large_order_of_new_devices_puts_a_category_at_risk_before_it_is_spent() {
+    let rules = AgecRules::default();
+    let purchases = [
+        buy(
+            "a",
+            AssetClass::Laptop,
+            d(2025, 2, 1),
+            30_000,
+            "reconditionné",
+        ),
+        buy("b", AssetClass::Laptop, d(2025, 3, 1), 70_000, ""),
+        buy("c", AssetClass::Laptop, d(2025, 11, 15), 900_000, ""),
+    ];
+    let y = year_shares(&rules, &purchases, 2025, d(2025, 6, 30));
+    let c = it(&y);
+    assert!(c.year_to_date.reuse_gap.unwrap().met, "30 % so far");
+    let p = c.projected.as_ref().unwrap();
+    assert!(
+        !p.reuse_gap.unwrap().met,
+        "the order drags the year below 20 %"
+    );
 }
 
 #[test]

@@ -8,6 +8,8 @@ use sqlx::Row;
 
 use super::sql::{Val, bind_all, list};
 use super::{Store, StoreError};
+use crate::agec::origin::RuleInput;
+use crate::agec::{Origin, OriginRules};
 use crate::indicators::facts::{AssetFacts, AssetKey};
 
 /// An asset's last event up to a date: its state then.
@@ -19,6 +21,7 @@ struct LastEvent {
 
 const COLUMNS: &str = "a.source, a.external_id, a.class, a.model, a.entity, a.phase, a.vanished_at, \
      a.rated_power_mw, a.first_seen_at, p.use_date, p.delivery_date, p.buy_date, p.decommission_date, \
+     a.name, a.status, p.supplier, p.comment, p.order_number, \
      (SELECT MAX(e.occurred_at) FROM lifecycle_events e \
        WHERE e.source = a.source AND e.external_id = a.external_id AND e.kind = 'phase_change' \
          AND e.to_phase IN ('reused', 'recycled', 'destroyed')) AS exit_event_at";
@@ -37,7 +40,30 @@ fn midnight(d: NaiveDate) -> i64 {
         .timestamp()
 }
 
-fn facts_from_row(r: &sqlx::any::AnyRow) -> Result<Option<AssetFacts>, StoreError> {
+/// Bought second-hand: a reuse purchase or a donation received. Its manufacture was charged
+/// to its first life, so the footprint charges it only the reconditioned share.
+fn second_hand(r: &sqlx::any::AnyRow, origins: &OriginRules) -> Result<bool, StoreError> {
+    let name: Option<String> = r.try_get("name")?;
+    let status: Option<String> = r.try_get("status")?;
+    let supplier: Option<String> = r.try_get("supplier")?;
+    let comment: Option<String> = r.try_get("comment")?;
+    let order_number: Option<String> = r.try_get("order_number")?;
+    let origin = origins
+        .classify(&RuleInput {
+            supplier: supplier.as_deref(),
+            comment: comment.as_deref(),
+            name: name.as_deref(),
+            status: status.as_deref(),
+            order_number: order_number.as_deref(),
+        })
+        .origin;
+    Ok(matches!(origin, Some(Origin::Reuse | Origin::Donation)))
+}
+
+fn facts_from_row(
+    r: &sqlx::any::AnyRow,
+    origins: &OriginRules,
+) -> Result<Option<AssetFacts>, StoreError> {
     let class: String = r.try_get("class")?;
     let phase: String = r.try_get("phase")?;
     // Rows written by a newer parcd with classes or phases this one does not know are left
@@ -70,13 +96,17 @@ fn facts_from_row(r: &sqlx::any::AnyRow) -> Result<Option<AssetFacts>, StoreErro
             .is_exit()
             .then_some(decommissioned.or(exit_event_at))
             .flatten(),
-        reconditioned: false,
+        reconditioned: second_hand(r, origins)?,
     }))
 }
 
 impl Store {
     /// Every asset of the given sources.
-    pub async fn indicator_facts(&self, sources: &[&str]) -> Result<Vec<AssetFacts>, StoreError> {
+    pub async fn indicator_facts(
+        &self,
+        sources: &[&str],
+        origins: &OriginRules,
+    ) -> Result<Vec<AssetFacts>, StoreError> {
         if sources.is_empty() {
             return Ok(Vec::new());
         }
@@ -90,7 +120,7 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            out.extend(facts_from_row(r)?);
+            out.extend(facts_from_row(r, origins)?);
         }
         Ok(out)
     }
@@ -100,6 +130,7 @@ impl Store {
         &self,
         source: &str,
         ids: &[String],
+        origins: &OriginRules,
     ) -> Result<Vec<AssetFacts>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(900) {
@@ -115,7 +146,7 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?;
             for r in &rows {
-                out.extend(facts_from_row(r)?);
+                out.extend(facts_from_row(r, origins)?);
             }
         }
         Ok(out)
@@ -128,8 +159,9 @@ impl Store {
         &self,
         sources: &[&str],
         at: i64,
+        origins: &OriginRules,
     ) -> Result<Vec<AssetFacts>, StoreError> {
-        let mut now = self.indicator_facts(sources).await?;
+        let mut now = self.indicator_facts(sources, origins).await?;
         let rows = sqlx::query(
             "SELECT e.source, e.external_id, e.kind, e.to_phase, e.entity FROM lifecycle_events e \
              JOIN (SELECT source, external_id, MAX(seq) AS seq FROM lifecycle_events \

@@ -1,7 +1,9 @@
 //! The store: SQLite (embedded default) or PostgreSQL, one code path through sqlx's Any
 //! driver and one set of migrations. Every SQL statement of parcd lives under this module.
 
+mod alerts;
 mod assets;
+mod circularity;
 mod facts;
 mod sources;
 mod sql;
@@ -13,7 +15,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use thiserror::Error;
 
+pub use alerts::OutboxEntry;
 pub use assets::{AssetCount, EventRow, StoredAsset};
+pub use circularity::CircularityInputs;
 pub use sources::{PollRun, SourceState};
 pub use sql::{Tx, Val};
 

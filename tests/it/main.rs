@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod agec;
+mod alert_channels;
 mod cli;
 mod crash;
 mod daemon;

@@ -596,6 +596,35 @@ impl Fleet {
         });
     }
 
+    /// Edits an asset's infocom (creating it when missing), as a user editing the financial
+    /// tab in GLPI: only the infocom's `date_mod` moves. Does nothing for an unknown asset.
+    pub fn edit_infocom(
+        &mut self,
+        itemtype: &str,
+        id: u64,
+        now: NaiveDateTime,
+        edit: impl FnOnce(&mut Infocom),
+    ) {
+        let Some(t) = AssetType::parse(itemtype) else {
+            return;
+        };
+        if self.infocom_mut(t, id).is_none() {
+            self.set_infocom_value(itemtype, id, "0.0000", now);
+        }
+        if let Some(ic) = self.infocom_mut(t, id) {
+            edit(ic);
+            ic.date_mod = Some(now);
+        }
+    }
+
+    /// Edits every infocom row (a test fixture's bulk correction).
+    pub fn edit_all_infocoms(&mut self, now: NaiveDateTime, mut edit: impl FnMut(&mut Infocom)) {
+        for ic in &mut self.infocoms {
+            edit(ic);
+            ic.date_mod = Some(now);
+        }
+    }
+
     /// Applies `changes` realistic edits: lifecycle moves (stock → production → réformé →
     /// don / vendu / recyclé / détruit, repairs), new purchases with their infocom, purged
     /// items and infocom corrections. Every touched row gets `date_mod = now`.

@@ -1,0 +1,290 @@
+//! Figures for the report tests, built with the real computations from a small fleet: year
+//! 2025, reviewed on 15 January 2026 (or, for "to date", on 30 June 2025).
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use parcd_connectors::{AssetClass, Phase};
+
+use crate::agec::origin::Field;
+use crate::agec::reen::DEFAULT_REEN_CLASSES;
+use crate::agec::settings::DEFAULT_DONATION_STATUS;
+use crate::agec::{
+    AgecRules, Category, CategoryMap, DeeeYear, Donations, ExitFacts, Origin, OriginRule,
+    OriginRules, Purchase, QuotaTable, ReenYear, YearShares, deee_year, donations_year, reen_year,
+    year_shares,
+};
+use crate::footprint::FootprintConfig;
+use crate::indicators::{AssetFacts, AssetKey, Engine, EngineSettings, Indicators};
+
+use super::reen::ReenReport;
+
+pub const YEAR: i32 = 2025;
+
+pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn rules() -> AgecRules {
+    let new = OriginRule::new(
+        "neuf-fournisseur",
+        Origin::New,
+        &[(Field::Supplier, "dell|hp")],
+    )
+    .unwrap();
+    let recycled = OriginRule::new(
+        "recycle-commentaire",
+        Origin::RecycledContent,
+        &[(Field::Comment, "matière recyclée")],
+    )
+    .unwrap();
+    AgecRules {
+        origins: OriginRules::new(vec![new, recycled], true, None),
+        categories: CategoryMap::default(),
+        quotas: QuotaTable::default(),
+    }
+}
+
+fn buy(id: &str, class: Option<AssetClass>, date: Option<NaiveDate>, cents: i64) -> Purchase {
+    Purchase {
+        id: id.into(),
+        class,
+        date,
+        amount_cents: Some(cents),
+        ..Purchase::default()
+    }
+}
+
+/// IT: 1 000 000 € new, 234 567,89 € reconditioned, a 0,05 € donation, 1 500 € of unknown
+/// origin and a 0 € monitor; reprography: a 1 500 € printer; large appliances: 800 € with
+/// recycled content; textiles: a minimum and no spend; two purchases excluded.
+fn purchases() -> Vec<Purchase> {
+    let laptop = Some(AssetClass::Laptop);
+    vec![
+        Purchase {
+            supplier: Some("Dell".into()),
+            ..buy("a", laptop, Some(d(YEAR, 2, 1)), 100_000_000)
+        },
+        Purchase {
+            comment: Some("PC reconditionné".into()),
+            ..buy("b", laptop, Some(d(YEAR, 3, 1)), 23_456_789)
+        },
+        Purchase {
+            status: Some("Don".into()),
+            ..buy("c", Some(AssetClass::Desktop), Some(d(YEAR, 4, 1)), 5)
+        },
+        Purchase {
+            supplier: Some("Boutique du coin".into()),
+            ..buy("d", Some(AssetClass::Tablet), Some(d(YEAR, 5, 1)), 150_000)
+        },
+        Purchase {
+            supplier: Some("HP".into()),
+            ..buy("e", Some(AssetClass::Monitor), Some(d(YEAR, 6, 1)), 0)
+        },
+        Purchase {
+            supplier: Some("HP".into()),
+            ..buy("f", Some(AssetClass::Printer), Some(d(YEAR, 7, 1)), 150_000)
+        },
+        Purchase {
+            category: Some(Category::LargeAppliances),
+            comment: Some("contient de la matière recyclée".into()),
+            ..buy("g", None, Some(d(YEAR, 8, 1)), 80_000)
+        },
+        buy("h", laptop, None, 90_000),
+        buy("i", Some(AssetClass::Network), Some(d(YEAR, 3, 3)), 10_000),
+    ]
+}
+
+/// The year closed.
+pub fn shares() -> YearShares {
+    year_shares(&rules(), &purchases(), YEAR, d(YEAR + 1, 1, 15))
+}
+
+/// The year half-way.
+pub fn shares_to_date() -> YearShares {
+    year_shares(&rules(), &purchases(), YEAR, d(YEAR, 6, 30))
+}
+
+fn exit(
+    id: &str,
+    class: AssetClass,
+    in_service: NaiveDate,
+    retired: NaiveDate,
+    exit: Option<(Phase, NaiveDate)>,
+    status: &str,
+) -> ExitFacts {
+    ExitFacts {
+        id: id.into(),
+        class: Some(class),
+        in_service_date: Some(in_service),
+        retired_on: Some(retired),
+        exit_phase: exit.map(|(p, _)| p),
+        exit_on: exit.map(|(_, d)| d),
+        security_excluded: false,
+        status: (!status.is_empty()).then(|| status.to_string()),
+    }
+}
+
+/// B = 5 laptops in stock on 1 January + 3 monitors retired in the year = 8; A = 2 laptops
+/// given and 1 monitor sold = 3: a rate of 37,5 % against 50 %.
+pub fn exits() -> Vec<ExitFacts> {
+    let (laptop, monitor) = (AssetClass::Laptop, AssetClass::Monitor);
+    let old = d(2020, 1, 1);
+    let stock = d(YEAR - 1, 6, 1);
+    let mut v = vec![
+        exit(
+            "l1",
+            laptop,
+            old,
+            stock,
+            Some((Phase::Reused, d(YEAR, 3, 1))),
+            "Don association",
+        ),
+        exit(
+            "l2",
+            laptop,
+            old,
+            stock,
+            Some((Phase::Reused, d(YEAR, 3, 2))),
+            "Donné",
+        ),
+        exit(
+            "l3",
+            laptop,
+            old,
+            stock,
+            Some((Phase::Recycled, d(YEAR, 4, 1))),
+            "",
+        ),
+        exit("l4", laptop, old, stock, None, ""),
+        exit("l5", laptop, old, stock, None, ""),
+        exit(
+            "m1",
+            monitor,
+            d(2019, 1, 1),
+            d(YEAR, 2, 1),
+            Some((Phase::Reused, d(YEAR, 5, 1))),
+            "Vendu",
+        ),
+        exit("m2", monitor, d(2019, 1, 1), d(YEAR, 2, 1), None, ""),
+        exit("m3", monitor, d(2019, 1, 1), d(YEAR, 2, 1), None, ""),
+        // Over 10 years old when retired: outside the rate, but a DEEE exit.
+        exit(
+            "d1",
+            AssetClass::Desktop,
+            d(2010, 1, 1),
+            d(YEAR, 1, 10),
+            Some((Phase::Recycled, d(YEAR, 2, 1))),
+            "",
+        ),
+    ];
+    v.push(ExitFacts {
+        security_excluded: true,
+        ..exit(
+            "s1",
+            laptop,
+            old,
+            d(YEAR, 3, 1),
+            Some((Phase::Destroyed, d(YEAR, 3, 10))),
+            "",
+        )
+    });
+    v
+}
+
+fn asset(id: &str, class: AssetClass, phase: Phase, in_service: NaiveDate) -> AssetFacts {
+    AssetFacts {
+        key: AssetKey {
+            source: "glpi".into(),
+            external_id: id.into(),
+        },
+        class,
+        model: None,
+        entity: Some("Mairie".into()),
+        phase,
+        vanished: false,
+        rated_power_w: None,
+        in_service_date: Some(in_service),
+        first_seen_at: Utc
+            .with_ymd_and_hms(2020, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp(),
+        exit_at: None,
+        reconditioned: false,
+    }
+}
+
+/// Two laptops, a desktop past its reference lifespan, a monitor, one device without a
+/// factor, and a laptop that left in 2025.
+pub fn indicators() -> Indicators {
+    let mut e = Engine::new(EngineSettings {
+        footprint: FootprintConfig::builtin().unwrap(),
+        headcount: BTreeMap::from([("Mairie".to_string(), 4)]),
+    });
+    let gone = Utc
+        .with_ymd_and_hms(YEAR, 3, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    e.rebuild(
+        [
+            asset("1", AssetClass::Laptop, Phase::InService, d(2023, 1, 1)),
+            asset("2", AssetClass::Laptop, Phase::InService, d(2024, 9, 1)),
+            asset("3", AssetClass::Desktop, Phase::InService, d(2017, 1, 1)),
+            asset("4", AssetClass::Monitor, Phase::InService, d(2022, 5, 1)),
+            asset("5", AssetClass::Other, Phase::InService, d(2022, 5, 1)),
+            AssetFacts {
+                exit_at: Some(gone),
+                ..asset("6", AssetClass::Laptop, Phase::Reused, d(2020, 1, 1))
+            },
+        ],
+        Utc.with_ymd_and_hms(YEAR + 1, 1, 15, 12, 0, 0).unwrap(),
+    );
+    e.snapshot()
+}
+
+/// Everything a review borrows.
+pub struct Review {
+    pub reen: ReenYear,
+    pub deee: DeeeYear,
+    pub donations: Donations,
+    pub agec: YearShares,
+    pub indicators: Indicators,
+}
+
+impl Review {
+    pub fn new(agec: YearShares) -> Review {
+        let facts = exits();
+        let classes = DEFAULT_REEN_CLASSES.into_iter().collect();
+        let donation = regex::Regex::new(DEFAULT_DONATION_STATUS).unwrap();
+        Review {
+            reen: reen_year(&facts, &classes, YEAR),
+            deee: deee_year(&facts, YEAR),
+            donations: donations_year(&facts, YEAR, &donation),
+            agec,
+            indicators: indicators(),
+        }
+    }
+
+    /// The closed year.
+    pub fn closed() -> Review {
+        Review::new(shares())
+    }
+
+    pub fn report<'a>(&'a self, organisation: Option<&'a str>, complete: bool) -> ReenReport<'a> {
+        ReenReport {
+            year: YEAR,
+            organisation,
+            generated_on: if complete {
+                d(YEAR + 1, 1, 15)
+            } else {
+                d(YEAR, 6, 30)
+            },
+            complete,
+            reen: &self.reen,
+            deee: &self.deee,
+            donations: &self.donations,
+            agec: &self.agec,
+            indicators: &self.indicators,
+        }
+    }
+}
