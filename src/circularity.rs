@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::agec::share::Reason;
 use crate::agec::{
-    AgecConfig, DeeeYear, Donations, ReenYear, YearShares, deee_year, donations_year, reen_year,
-    year_shares,
+    AgecConfig, DeeeYear, Donations, ExitFacts, ReenYear, YearShares, deee_year, donations_year,
+    reen_year, year_shares,
 };
 use crate::store::{CircularityInputs, Store, StoreError};
 
@@ -43,6 +43,22 @@ pub fn year_figures(
     today: NaiveDate,
 ) -> CircularityYear {
     let agec = year_shares(&config.rules, &inputs.purchases, year, today);
+    // Marked here rather than in the store: the pattern is configuration, the status is data.
+    let flagged;
+    let exits = match &config.security_status {
+        None => &inputs.exits,
+        Some(re) => {
+            flagged = inputs
+                .exits
+                .iter()
+                .map(|f| ExitFacts {
+                    security_excluded: f.status.as_deref().is_some_and(|s| re.is_match(s)),
+                    ..f.clone()
+                })
+                .collect::<Vec<_>>();
+            &flagged
+        }
+    };
     let mut excluded_by_reason = BTreeMap::new();
     for l in &agec.excluded {
         *excluded_by_reason.entry(l.reason).or_default() += 1;
@@ -51,9 +67,9 @@ pub fn year_figures(
         year,
         today,
         complete: today.year() > year,
-        reen: reen_year(&inputs.exits, &config.reen_classes, year),
-        deee: deee_year(&inputs.exits, year),
-        donations: donations_year(&inputs.exits, year, &config.donation_status),
+        reen: reen_year(exits, &config.reen_classes, year),
+        deee: deee_year(exits, year),
+        donations: donations_year(exits, year, &config.donation_status),
         agec,
         excluded_by_reason,
         assets_without_purchase: inputs.without_purchase,
@@ -196,5 +212,46 @@ pub async fn run(
             _ = async { drop(stop.wait_for(|s| *s).await) } => return,
         }
         refresh_and_alert(&circ, &metrics, &alerts).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use parcd_connectors::{AssetClass, Phase};
+
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn retired_devices_under_a_security_status_leave_the_reen_rate() {
+        let retired = |id: &str, status: &str| ExitFacts {
+            id: id.into(),
+            class: Some(AssetClass::Laptop),
+            in_service_date: Some(d(2021, 1, 1)),
+            retired_on: Some(d(2025, 2, 1)),
+            exit_phase: Some(Phase::Reused),
+            exit_on: Some(d(2025, 3, 1)),
+            status: Some(status.into()),
+            ..ExitFacts::default()
+        };
+        let inputs = CircularityInputs {
+            exits: vec![
+                retired("a", "Donné"),
+                retired("b", "Réformé - disque confidentiel"),
+            ],
+            ..CircularityInputs::default()
+        };
+        let mut config = AgecConfig::default();
+        let open = year_figures(&inputs, &config, 2025, d(2025, 6, 1));
+        assert_eq!((open.reen.retired, open.reen.excluded_security), (2, 0));
+        config.security_status = Some(regex::Regex::new("(?i)confidentiel").unwrap());
+        let y = year_figures(&inputs, &config, 2025, d(2025, 6, 1));
+        assert_eq!((y.reen.retired, y.reen.excluded_security), (1, 1));
+        assert_eq!(y.reen.rate, Some(1.0));
+        assert!(!y.complete);
+        assert!(year_figures(&inputs, &config, 2025, d(2026, 1, 1)).complete);
     }
 }

@@ -325,7 +325,7 @@ pub async fn circularity(config: &Config) -> anyhow::Result<crate::circularity::
 }
 
 /// Checks a report's year: reports are of years that have begun.
-fn report_year(year: i32, today: chrono::NaiveDate) -> anyhow::Result<()> {
+pub fn report_year(year: i32, today: chrono::NaiveDate) -> anyhow::Result<()> {
     use chrono::Datelike;
     if !(2000..=today.year()).contains(&year) {
         anyhow::bail!(

@@ -182,6 +182,7 @@ pub async fn run(
         settings: crate::alerts::evaluate::EvalSettings {
             renotify_after: config.alerts.renotify_after,
             projection_min_days: config.alerts.projection_min_days,
+            not_met_min_days: config.alerts.not_met_min_days,
         },
         channels: channels.iter().map(|c| c.name().to_string()).collect(),
         dispatcher: dispatcher_wake.clone(),

@@ -223,6 +223,15 @@ pub async fn apply_page(
             let ph = purchase_hash(p);
             if prior.and_then(|s| s.purchase_hash) != Some(ph) {
                 purchase_changed = true;
+                if let Some(text) = &p.amount_unreadable {
+                    tracing::warn!(
+                        source = %cx.source,
+                        item = %r.external_id,
+                        value = %text,
+                        "purchase amount is not a number parcd can read (write it as 1234.50 or 1 234,50); \
+                         the purchase is listed as unreadable_amount and left out of the AGEC shares"
+                    );
+                }
                 purchase_rows.push(vec![
                     val(cx.source.as_str()),
                     val(r.external_id.as_str()),
@@ -236,6 +245,7 @@ pub async fn apply_page(
                     val(p.supplier.clone()),
                     val(p.order_number.clone()),
                     val(p.comment.clone()),
+                    val(p.amount_unreadable.clone()),
                     val(ph),
                     val(now),
                 ]);

@@ -91,9 +91,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             use chrono::Datelike;
             use std::io::Write;
             let today = chrono::Utc::now().date_naive();
+            let year = year.unwrap_or(today.year());
+            parcd::cli::report_year(year, today)?;
             let figures = parcd::cli::circularity(&config)
                 .await?
-                .year(year.unwrap_or(today.year()), today)
+                .year(year, today)
                 .await?;
             let _ = writeln!(
                 std::io::stdout(),

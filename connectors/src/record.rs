@@ -159,6 +159,10 @@ pub struct PurchaseRecord {
     pub decommission_date: Option<NaiveDate>,
     /// Purchase amount excluding VAT, in euro cents.
     pub amount_cents: Option<i64>,
+    /// The source's amount as written, when it could not be read as one (`amount_cents` is
+    /// then `None`): kept so that the purchase is listed with the text to correct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_unreadable: Option<String>,
     pub supplier: Option<String>,
     pub order_number: Option<String>,
     pub comment: Option<String>,

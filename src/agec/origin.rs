@@ -183,12 +183,19 @@ pub const DEFAULT_ORIGIN_RULE: &str = "default_origin";
 /// What French buyers write for second-hand IT: "reconditionné", "réemploi", "seconde main",
 /// "d'occasion", "refurbished". In a comment, "occasion" alone is not enough: "acheté à
 /// l'occasion du déménagement" is a new PC, so the comment rule wants "d'occasion"; a supplier
-/// named "… Occasion" is taken at its word. A status "Don" (donation received) comes first,
-/// since a donated reconditioned PC is declared as a donation. There is no shipped rule for
+/// named "… Occasion" is taken at its word. A status "Don reçu" (donation received) comes
+/// first, since a donated reconditioned PC is declared as a donation; "Don" alone is where
+/// GLPI's default statuses put a device *given away*, so it is not a received donation (and
+/// the store only shows the rules the status of a device still in the fleet). There is no shipped rule for
 /// recycled content: "recyclé" in a comment more often means the old device was sent to
 /// recycling than that the new one contains recycled material.
 pub const SHIPPED_RULES: [(&str, Origin, Field, &str); 4] = [
-    ("don-statut", Origin::Donation, Field::Status, r"\bdons?\b"),
+    (
+        "don-statut",
+        Origin::Donation,
+        Field::Status,
+        r"\bdons?\s+re[çc]us?\b|\bre[çc]us?\s+(en|par)\s+don\b",
+    ),
     (
         "reemploi-commentaire",
         Origin::Reuse,
@@ -346,6 +353,12 @@ mod tests {
         let c = OriginRules::default().classify(&input);
         assert_eq!(c.origin, Some(Origin::Donation));
         assert_eq!(c.rule.as_deref(), Some("don-statut"));
+        // "Don" alone is a device given away, not one received.
+        let given = RuleInput {
+            status: Some("Don"),
+            ..RuleInput::default()
+        };
+        assert_eq!(OriginRules::default().classify(&given).origin, None);
         let abandoned = RuleInput {
             status: Some("Abandonné"),
             ..RuleInput::default()

@@ -51,6 +51,9 @@ pub struct AgecConfig {
     /// Exit statuses that mean "given away" (case-insensitive regular expression on the
     /// source's status name of an asset in phase `reused`).
     pub donation_status: regex::Regex,
+    /// Status names of retired devices that hold classified or security-bound data, left out
+    /// of the REEN rate as décret 2023-266 requires. Unset: none.
+    pub security_status: Option<regex::Regex>,
 }
 
 /// GLPI status names French DSIs use for a device given away: "Donné", "Don association",
@@ -67,6 +70,7 @@ impl Default for AgecConfig {
             organisation: None,
             donation_status: regex::Regex::new(DEFAULT_DONATION_STATUS)
                 .expect("the shipped pattern compiles"),
+            security_status: None,
         }
     }
 }
@@ -235,6 +239,23 @@ impl AgecConfig {
                 }
             }
         };
+        let security_status = p.string("security_status").and_then(|text| {
+            match regex::RegexBuilder::new(&text)
+                .case_insensitive(true)
+                .build()
+            {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    p.issue(
+                        "security_status",
+                        format!("is not a valid regular expression: {e}"),
+                        "write a regular expression matching the status names of retired devices \
+                         holding classified or security-bound data, e.g. \"(?i)confidentiel\"",
+                    );
+                    None
+                }
+            }
+        });
 
         AgecConfig {
             rules: AgecRules {
@@ -247,6 +268,7 @@ impl AgecConfig {
             siret,
             organisation,
             donation_status,
+            security_status,
         }
     }
 
@@ -281,6 +303,12 @@ impl AgecConfig {
             "donation_status = \"{}\"\n",
             self.donation_status.as_str()
         ));
+        match &self.security_status {
+            Some(re) => s.push_str(&format!("security_status = \"{}\"\n", re.as_str())),
+            None => s.push_str(
+                "# security_status: not set; no retired device is left out of the REEN rate for its data\n",
+            ),
+        }
         s.push_str(
             "# purchase origin rules, first match wins (configured rules first, then shipped):\n",
         );

@@ -46,6 +46,8 @@ pub struct Purchase {
     pub date: Option<NaiveDate>,
     /// € excluding VAT, in cents.
     pub amount_cents: Option<i64>,
+    /// The source's amount text when it could not be read (`amount_cents` is then `None`).
+    pub amount_text: Option<String>,
     pub supplier: Option<String>,
     pub comment: Option<String>,
     /// The source's status name.
@@ -76,6 +78,7 @@ impl Purchase {
             category: None,
             date: Purchase::spend_date(p),
             amount_cents: p.amount_cents,
+            amount_text: p.amount_unreadable.clone(),
             supplier: p.supplier.clone(),
             comment: p.comment.clone(),
             status: status.map(str::to_string),
@@ -103,6 +106,9 @@ pub enum Reason {
     NoDate,
     /// No amount: its € are unknown.
     NoAmount,
+    /// An amount written in a form that cannot be read safely (`"1.500"`: 1 500 € or 1.50 €?);
+    /// listed with its text, to correct in the source.
+    UnreadableAmount,
     /// A negative amount (a credit note?) is not a purchase.
     NegativeAmount,
     /// Dated after `today`: a typing mistake, or an order not yet spent.
@@ -122,6 +128,9 @@ pub struct Listed {
     pub class: Option<AssetClass>,
     pub date: Option<NaiveDate>,
     pub amount_cents: Option<i64>,
+    /// The amount as the source wrote it, for `unreadable_amount`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_text: Option<String>,
     pub reason: Reason,
 }
 
@@ -371,6 +380,7 @@ pub fn year_shares(
         class: p.class,
         date: p.date,
         amount_cents: p.amount_cents,
+        amount_text: p.amount_text.clone(),
         reason,
     };
 
@@ -384,6 +394,7 @@ pub fn year_shares(
         }
         let reason = match p.amount_cents {
             _ if date > today => Some(Reason::AfterToday),
+            None if p.amount_text.is_some() => Some(Reason::UnreadableAmount),
             None => Some(Reason::NoAmount),
             Some(a) if a < 0 => Some(Reason::NegativeAmount),
             Some(_) if category_of(rules, p).is_none() => Some(Reason::NoCategory),

@@ -49,7 +49,7 @@ fn the_reuse_share_is_reuse_and_donations_over_all_spend_in_cents() {
         ),
         buy("b", AssetClass::Laptop, d(2025, 3, 1), 300_000, ""),
         Purchase {
-            status: Some("Don".into()),
+            status: Some("Don reçu".into()),
             ..buy("c", AssetClass::Desktop, d(2025, 4, 1), 40_000, "")
         },
         buy("d", AssetClass::Printer, d(2025, 4, 1), 50_000, ""),
@@ -619,4 +619,87 @@ fn every_mistake_in_the_agec_section_is_reported_with_its_key() {
             .contains("overlaps the row from 2024-07-01 to open"),
         "{overlap:?}"
     );
+}
+
+#[test]
+fn the_default_donation_pattern_tells_a_gift_from_a_sale() {
+    let re = AgecConfig::default().donation_status;
+    for given in [
+        "Don",
+        "Donné",
+        "Donnés à une association",
+        "Donation école",
+        "Cédé gratuitement",
+    ] {
+        assert!(re.is_match(given), "{given} is a donation");
+    }
+    for other in [
+        "Vendu",
+        "Cédé",
+        "Abandonné",
+        "Redonné au service",
+        "En production",
+    ] {
+        assert!(!re.is_match(other), "{other} is not a donation");
+    }
+}
+
+#[test]
+fn donations_count_reuse_exits_under_a_donation_status_and_people_by_computer() {
+    let re = AgecConfig::default().donation_status;
+    let exit = |id: &str, class: AssetClass, phase: Phase, status: &str, on: NaiveDate| ExitFacts {
+        id: id.into(),
+        class: Some(class),
+        exit_phase: Some(phase),
+        exit_on: Some(on),
+        status: Some(status.into()),
+        ..ExitFacts::default()
+    };
+    let facts = [
+        exit(
+            "a",
+            AssetClass::Laptop,
+            Phase::Reused,
+            "Donné",
+            d(2025, 3, 1),
+        ),
+        exit(
+            "b",
+            AssetClass::Monitor,
+            Phase::Reused,
+            "Donné",
+            d(2025, 3, 1),
+        ),
+        exit(
+            "c",
+            AssetClass::Desktop,
+            Phase::Reused,
+            "Vendu",
+            d(2025, 3, 1),
+        ),
+        exit(
+            "d",
+            AssetClass::Laptop,
+            Phase::Recycled,
+            "Don",
+            d(2025, 3, 1),
+        ),
+        exit(
+            "e",
+            AssetClass::Tablet,
+            Phase::Reused,
+            "Don",
+            d(2024, 12, 31),
+        ),
+    ];
+    let y = donations_year(&facts, 2025, &re);
+    assert_eq!(
+        y.devices_given, 2,
+        "a and b: c was sold, d recycled, e given in 2024"
+    );
+    assert_eq!(
+        y.people_equipped, 1,
+        "the laptop equips someone, the monitor nobody more"
+    );
+    assert_eq!(y.by_class.get(&AssetClass::Monitor), Some(&1));
 }

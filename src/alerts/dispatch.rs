@@ -2,7 +2,9 @@
 //! refuses or cannot take for the next attempt.
 //!
 //! A message is marked sent only after its channel accepted it, and each channel is retried
-//! with a doubling delay: an outage delays alerts, it never loses one. A crash between a
+//! with a doubling delay: an outage delays alerts, it never loses one. A message the channel
+//! answers but refuses (an HTTP 400, an SMTP 550: something in that message, not the
+//! channel) is retried on its own delay and does not hold up the channel's later messages. A crash between a
 //! channel's acceptance and the mark would send that one message again on restart; every
 //! message carries its outbox id (email Message-ID, webhook Idempotency-Key) so a receiver
 //! can drop the copy.
@@ -49,6 +51,7 @@ impl Dispatcher {
     async fn deliver(
         &self,
         backoff: &mut HashMap<String, Backoff>,
+        refused: &mut HashMap<i64, Backoff>,
     ) -> Result<Option<Duration>, StoreError> {
         let pending = self.store.outbox_pending().await?;
         let mut left: HashMap<&str, i64> = self.channels.iter().map(|c| (c.name(), 0)).collect();
@@ -70,7 +73,11 @@ impl Dispatcher {
                 continue;
             };
             // Messages of a channel in backoff wait behind the first one, so they arrive in order.
-            if backoff.get(name).is_some_and(|b| b.until > Instant::now()) {
+            if backoff.get(name).is_some_and(|b| b.until > Instant::now())
+                || refused
+                    .get(&e.outgoing.id)
+                    .is_some_and(|b| b.until > Instant::now())
+            {
                 continue;
             }
             match channel.send(&e.outgoing, self.language).await {
@@ -79,6 +86,7 @@ impl Dispatcher {
                         .outbox_sent(e.outgoing.id, chrono::Utc::now().timestamp())
                         .await?;
                     backoff.remove(name);
+                    refused.remove(&e.outgoing.id);
                     *left.entry(name).or_default() -= 1;
                     self.metrics
                         .circularity
@@ -93,15 +101,24 @@ impl Dispatcher {
                     );
                 }
                 Err(err) => {
-                    let failures = backoff.get(name).map_or(0, |b| b.failures) + 1;
+                    // An outage holds the whole channel, to keep its messages in order; a
+                    // refusal holds only the refused message.
+                    let held = if err.kind() == "rejected" {
+                        refused.get(&e.outgoing.id).copied()
+                    } else {
+                        backoff.get(name).copied()
+                    };
+                    let failures = held.map_or(0, |b| b.failures) + 1;
                     let wait = self.delay(failures);
-                    backoff.insert(
-                        name.to_string(),
-                        Backoff {
-                            failures,
-                            until: Instant::now() + wait,
-                        },
-                    );
+                    let b = Backoff {
+                        failures,
+                        until: Instant::now() + wait,
+                    };
+                    if err.kind() == "rejected" {
+                        refused.insert(e.outgoing.id, b);
+                    } else {
+                        backoff.insert(name.to_string(), b);
+                    }
                     self.metrics
                         .circularity
                         .notification_failures
@@ -134,6 +151,7 @@ impl Dispatcher {
         let now = Instant::now();
         Ok(backoff
             .values()
+            .chain(refused.values())
             .map(|b| b.until.saturating_duration_since(now))
             .min())
     }
@@ -142,8 +160,9 @@ impl Dispatcher {
     /// every minute.
     pub async fn run(self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         let mut backoff = HashMap::new();
+        let mut refused = HashMap::new();
         loop {
-            let next = match self.deliver(&mut backoff).await {
+            let next = match self.deliver(&mut backoff, &mut refused).await {
                 Ok(next) => next.unwrap_or(IDLE_CHECK).min(IDLE_CHECK),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read the alert outbox");

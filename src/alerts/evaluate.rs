@@ -73,6 +73,8 @@ pub struct EvalSettings {
     /// The projection rule waits for this many days of the year: on 3 January a single
     /// purchase of a new laptop "projects" a 0 % year.
     pub projection_min_days: i64,
+    /// The same grace for the year-to-date rule: one new laptop on 2 January is "0 % so far".
+    pub not_met_min_days: i64,
 }
 
 /// What to store and what to send.
@@ -121,6 +123,9 @@ fn condition(
     match rule {
         // Nothing spent yet is no miss: the share does not exist.
         Rule::QuotaNotMet => {
+            if elapsed_days < s.not_met_min_days {
+                return None;
+            }
             standing(&c.year_to_date, kind).map(|(st, gap)| st.total_cents > 0 && !gap.met)
         }
         Rule::ProjectedMiss => {
@@ -270,6 +275,7 @@ mod tests {
         EvalSettings {
             renotify_after: renotify_days.map(|n| Duration::from_secs(n * DAY as u64)),
             projection_min_days: 30,
+            not_met_min_days: 0,
         }
     }
 
@@ -442,6 +448,18 @@ mod tests {
         assert!(plan.notices.is_empty(), "{:?}", plan.notices);
         assert!(!plan.rows.is_empty());
         assert!(plan.rows.iter().all(|r| r.state == State::Expired));
+    }
+
+    #[test]
+    fn the_year_to_date_rule_waits_for_its_own_grace_period() {
+        let s = below(d(2025, 1, 10));
+        let patient = EvalSettings {
+            not_met_min_days: 30,
+            ..settings(Some(7))
+        };
+        assert!(evaluate(&s, &[], &patient, 0).notices.is_empty());
+        let later = below(d(2025, 2, 15));
+        assert!(!evaluate(&later, &[], &patient, 0).notices.is_empty());
     }
 
     #[test]

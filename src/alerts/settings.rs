@@ -4,6 +4,7 @@
 //! [alerts]
 //! language = "fr"                 # fr | en
 //! renotify_after_days = 7         # 0 = never remind
+//! not_met_min_days = 30           # quota_not_met waits this many days into the year
 //! projection_min_days = 30        # the projection rule waits this many days into the year
 //! retry_initial_seconds = 60      # channel outage backoff, doubling up to retry_max_seconds
 //! retry_max_seconds = 3600
@@ -139,6 +140,8 @@ pub struct AlertsConfig {
     /// The projection rule stays silent during this many first days of the year: a
     /// projection from a few January invoices says nothing about December.
     pub projection_min_days: i64,
+    /// The same grace for the year-to-date rule: on 2 January one new laptop is "0 % so far".
+    pub not_met_min_days: i64,
     pub retry_initial: Duration,
     pub retry_max: Duration,
     pub email: Option<EmailConfig>,
@@ -159,6 +162,7 @@ impl Default for AlertsConfig {
             language: Language::Fr,
             renotify_after: Some(Duration::from_secs(DEFAULT_RENOTIFY_DAYS * DAY)),
             projection_min_days: DEFAULT_PROJECTION_MIN_DAYS as i64,
+            not_met_min_days: DEFAULT_PROJECTION_MIN_DAYS as i64,
             retry_initial: Duration::from_secs(DEFAULT_RETRY_INITIAL_SECONDS),
             retry_max: Duration::from_secs(DEFAULT_RETRY_MAX_SECONDS),
             email: None,
@@ -185,6 +189,8 @@ impl AlertsConfig {
         let renotify_days = p.u64_in("renotify_after_days", DEFAULT_RENOTIFY_DAYS, 0, 365);
         let projection_min_days =
             p.u64_in("projection_min_days", DEFAULT_PROJECTION_MIN_DAYS, 0, 366) as i64;
+        let not_met_min_days =
+            p.u64_in("not_met_min_days", DEFAULT_PROJECTION_MIN_DAYS, 0, 366) as i64;
         let retry_initial = p.u64_in(
             "retry_initial_seconds",
             DEFAULT_RETRY_INITIAL_SECONDS,
@@ -226,6 +232,7 @@ impl AlertsConfig {
             language,
             renotify_after: (renotify_days > 0).then(|| Duration::from_secs(renotify_days * DAY)),
             projection_min_days,
+            not_met_min_days,
             retry_initial: Duration::from_secs(retry_initial),
             retry_max: Duration::from_secs(retry_max.max(retry_initial)),
             email,
@@ -247,10 +254,11 @@ impl AlertsConfig {
         let mut s = String::from("[alerts]\n");
         s.push_str(&format!(
             "language = \"{}\"\nrenotify_after_days = {}\nprojection_min_days = {}\n\
-             retry_initial_seconds = {}\nretry_max_seconds = {}\n",
+             not_met_min_days = {}\nretry_initial_seconds = {}\nretry_max_seconds = {}\n",
             self.language.as_str(),
             self.renotify_after.map_or(0, |d| d.as_secs() / DAY),
             self.projection_min_days,
+            self.not_met_min_days,
             self.retry_initial.as_secs(),
             self.retry_max.as_secs(),
         ));

@@ -70,7 +70,7 @@ fn purchases() -> Vec<Purchase> {
             ..buy("b", laptop, Some(d(YEAR, 3, 1)), 23_456_789)
         },
         Purchase {
-            status: Some("Don".into()),
+            status: Some("Don reçu".into()),
             ..buy("c", Some(AssetClass::Desktop), Some(d(YEAR, 4, 1)), 5)
         },
         Purchase {

@@ -87,7 +87,7 @@ pub const EVENT_COLUMNS: [&str; 12] = [
     "poll_run",
 ];
 
-pub const PURCHASE_COLUMNS: [&str; 14] = [
+pub const PURCHASE_COLUMNS: [&str; 15] = [
     "source",
     "external_id",
     "order_date",
@@ -100,6 +100,7 @@ pub const PURCHASE_COLUMNS: [&str; 14] = [
     "supplier",
     "order_number",
     "comment",
+    "amount_unreadable",
     "record_hash",
     "updated_at",
 ];

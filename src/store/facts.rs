@@ -40,11 +40,20 @@ fn midnight(d: NaiveDate) -> i64 {
         .timestamp()
 }
 
+/// The status of a device still in the fleet may say how it came (a "Don reçu" status); once
+/// it is retired or gone, its status says how it left ("Donné", "Vendu") and must not be
+/// read as its origin.
+pub(super) fn status_tells_origin(phase: Option<Phase>) -> bool {
+    phase.is_some_and(|p| !p.is_exit() && p != Phase::Retired)
+}
+
 /// Bought second-hand: a reuse purchase or a donation received. Its manufacture was charged
 /// to its first life, so the footprint charges it only the reconditioned share.
 fn second_hand(r: &sqlx::any::AnyRow, origins: &OriginRules) -> Result<bool, StoreError> {
     let name: Option<String> = r.try_get("name")?;
     let status: Option<String> = r.try_get("status")?;
+    let phase = Phase::parse(&r.try_get::<String, _>("phase")?);
+    let status = status.filter(|_| status_tells_origin(phase));
     let supplier: Option<String> = r.try_get("supplier")?;
     let comment: Option<String> = r.try_get("comment")?;
     let order_number: Option<String> = r.try_get("order_number")?;

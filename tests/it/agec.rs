@@ -81,9 +81,9 @@ fn it_category(agec: &Value) -> &Value {
 
 async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) {
     let sim = glpi(40).await;
-    let [new_id, _, undated_id] = this_years_laptops(&sim);
+    let [new_id, recond_id, undated_id] = this_years_laptops(&sim);
     let config = Config::from_toml(&format!(
-        "{}\n[alerts]\nprojection_min_days = 0\n",
+        "{}\n[alerts]\nprojection_min_days = 0\nnot_met_min_days = 0\n",
         config_text(&db.url, &sim.base_url(), r#"schedule = "* * * * * *""#)
     ))
     .unwrap();
@@ -182,6 +182,34 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
             .all(|a| a["state"] == "resolved"),
         "{alerts}"
     );
+
+    // A laptop given away today: one more donation, one more reuse exit, one more person
+    // equipped, and in this year's REEN figures.
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let before = |series: &str| sample(&text, series).unwrap_or(0.0);
+    let donated = before("parcd_donated_assets");
+    let people = before("parcd_donation_people_equipped");
+    let reused_exits = before(r#"parcd_deee_exits{route="reused"}"#);
+    let reen_reused = before("parcd_reen_reused_assets");
+    sim.with_fleet(|f| f.set_state("Computer", recond_id, "Donné", now()));
+    eventually(30, "the donation is counted", || async {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        sample(&text, "parcd_donated_assets") == Some(donated + 1.0)
+            && sample(&text, "parcd_donation_people_equipped") == Some(people + 1.0)
+            && sample(&text, r#"parcd_deee_exits{route="reused"}"#) == Some(reused_exits + 1.0)
+            && sample(&text, "parcd_reen_reused_assets") == Some(reen_reused + 1.0)
+    })
+    .await;
     assert!(matches!(daemon.stop().await, Some(Ok(()))));
 }
 

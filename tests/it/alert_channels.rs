@@ -93,7 +93,7 @@ fn shown(e: &ChannelError) -> String {
 // SMTP
 
 /// The aiosmtpd sink, killed when dropped.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
@@ -128,10 +128,14 @@ fn sink_python() -> PathBuf {
 }
 
 impl SmtpSink {
-    fn start(auth: Option<(&str, &str)>) -> SmtpSink {
+    pub(crate) fn start(auth: Option<(&str, &str)>) -> SmtpSink {
+        SmtpSink::start_on(free_port(), auth)
+    }
+
+    /// On a chosen port: a test of an outage picks the port before the server exists.
+    pub(crate) fn start_on(port: u16, auth: Option<(&str, &str)>) -> SmtpSink {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
         let mut cmd = Command::new(sink_python());
         cmd.arg(script)
             .arg(port.to_string())
@@ -169,7 +173,7 @@ impl SmtpSink {
     }
 
     /// Every message received, as the sink parsed it, in arrival order.
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail")) else {
             return Vec::new();
         };
@@ -192,7 +196,7 @@ impl SmtpSink {
             .collect()
     }
 
-    fn email_section(&self, extra: &str) -> String {
+    pub(crate) fn email_section(&self, extra: &str) -> String {
         format!(
             r#"
             [alerts.email]
@@ -424,21 +428,21 @@ async fn an_smtp_server_that_never_greets_times_out() {
 // Webhooks
 
 #[derive(Clone, Copy)]
-enum Answer {
+pub(crate) enum Answer {
     Ok,
     Fail,
     Never,
 }
 
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     path: String,
     headers: HeaderMap,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 /// An HTTP receiver on 127.0.0.1 that records every request and answers as told.
-struct Receiver {
+pub(crate) struct Receiver {
     addr: SocketAddr,
     got: Arc<Mutex<Vec<Received>>>,
     task: tokio::task::JoinHandle<()>,
@@ -481,7 +485,7 @@ async fn record(
 }
 
 impl Receiver {
-    async fn start(answer: Answer) -> Receiver {
+    pub(crate) async fn start(answer: Answer) -> Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let app = axum::Router::new()
             .route("/hooks/{token}", axum::routing::post(record))
@@ -494,16 +498,16 @@ impl Receiver {
         Receiver { addr, got, task }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/hooks/{HOOK_TOKEN}", self.addr)
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 }
 
-fn webhook_section(name: &str, url: &str, format: &str, timeout: u64) -> String {
+pub(crate) fn webhook_section(name: &str, url: &str, format: &str, timeout: u64) -> String {
     format!(
         r#"
         [[alerts.webhooks]]

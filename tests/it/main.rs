@@ -3,6 +3,7 @@
 mod helpers;
 
 mod agec;
+mod agec_alerts;
 mod alert_channels;
 mod cli;
 mod crash;
@@ -11,3 +12,4 @@ mod footprint;
 mod indicators;
 mod ingest;
 mod prometheus;
+mod reports;

@@ -134,3 +134,44 @@ fn the_alerting_rules_pass_their_unit_tests() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every AGEC, REEN, DEEE, donation and alert series the dashboard and the rules query is one
+/// parcd declares: a renamed metric must not leave a panel or an alert silently empty. (These
+/// are declared with their full names in `src/metrics_circularity.rs`; the footprint names
+/// are built from parts and checked by the Prometheus test above.)
+#[test]
+fn the_dashboard_and_the_rules_query_only_circularity_metrics_parcd_declares() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = std::fs::read_to_string(root.join("src/metrics_circularity.rs")).unwrap();
+    let name = regex::Regex::new(
+        r"parcd_(agec|reen|deee|donat|alert|circularity|assets_without)[a-z0-9_]*",
+    )
+    .unwrap();
+    let mut checked = 0;
+    for file in [
+        "deploy/prometheus/rules.yml",
+        "deploy/grafana/parcd-fleet.json",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for m in name.find_iter(&text) {
+            let n = m.as_str();
+            // `parcd_agec_*` in a comment names a family, not a series.
+            if text[m.end()..].starts_with('*') {
+                continue;
+            }
+            let base = ["_bucket", "_count", "_sum"]
+                .iter()
+                .find_map(|s| n.strip_suffix(s))
+                .unwrap_or(n);
+            checked += 1;
+            assert!(
+                code.contains(&format!("\"{base}\"")),
+                "{file} queries {n}, which parcd does not declare"
+            );
+        }
+    }
+    assert!(
+        checked >= 20,
+        "the AGEC row and the rules query them ({checked} found)"
+    );
+}

@@ -22,6 +22,7 @@ pub(super) fn purchase(row: &Value, d: &Dropdowns) -> PurchaseRecord {
         warranty_end,
         decommission_date: wire::date(row, "decommission_date"),
         amount_cents: wire::cents(row, "value"),
+        amount_unreadable: wire::unreadable_amount(row, "value"),
         supplier: d.name("Supplier", wire::fk(row, "suppliers_id")),
         order_number: wire::text(row, "order_number"),
         comment: wire::text(row, "comment"),

@@ -63,8 +63,21 @@ pub fn cents(row: &Value, key: &str) -> Option<i64> {
     }
 }
 
+/// The text of an amount that is present but not readable by [`cents`].
+pub fn unreadable_amount(row: &Value, key: &str) -> Option<String> {
+    match row.get(key)? {
+        Value::String(s) if !s.trim().is_empty() && parse_amount_cents(s).is_none() => {
+            Some(s.trim().chars().take(64).collect())
+        }
+        _ => None,
+    }
+}
+
 /// Parses a decimal amount written with `.` or `,` as decimal separator and spaces (or
-/// no-break spaces) between thousands. Returns `None` for anything else.
+/// no-break spaces) between thousands. Returns `None` for anything else, including a lone
+/// separator followed by exactly three digits: `"1.500"` is 1 500 € in a French
+/// spreadsheet and 1.5 € in an English one, and GLPI itself always writes four decimals,
+/// so such a value is refused rather than guessed.
 pub fn parse_amount_cents(s: &str) -> Option<i64> {
     let cleaned: String = s
         .trim()
@@ -72,6 +85,12 @@ pub fn parse_amount_cents(s: &str) -> Option<i64> {
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '€'))
         .collect();
     if cleaned.is_empty() {
+        return None;
+    }
+    let separators: Vec<usize> = cleaned.match_indices([',', '.']).map(|(i, _)| i).collect();
+    if let [only] = separators[..]
+        && cleaned.len() - only - 1 == 3
+    {
         return None;
     }
     let normalised = match (cleaned.rfind(','), cleaned.rfind('.')) {
@@ -118,10 +137,26 @@ mod tests {
         assert_eq!(parse_amount_cents("1 234,50"), Some(123_450));
         assert_eq!(parse_amount_cents("1.234,5"), Some(123_450));
         assert_eq!(parse_amount_cents("1,234.56"), Some(123_456));
-        assert_eq!(parse_amount_cents("0.005"), Some(1));
+        assert_eq!(parse_amount_cents("0.0050"), Some(1));
         assert_eq!(parse_amount_cents("12 €"), Some(1_200));
         assert_eq!(parse_amount_cents("abc"), None);
         assert_eq!(parse_amount_cents(""), None);
+    }
+
+    #[test]
+    fn a_lone_separator_before_three_digits_is_refused_not_guessed() {
+        // 1 500 € in a French spreadsheet, 1.50 € in an English one.
+        for ambiguous in ["1.500", "1,500", "1.500 €", "-2,250"] {
+            assert_eq!(parse_amount_cents(ambiguous), None, "{ambiguous}");
+        }
+        // Unambiguous neighbours still read.
+        assert_eq!(parse_amount_cents("1.5000"), Some(150));
+        assert_eq!(parse_amount_cents("1 500,00"), Some(150_000));
+        assert_eq!(parse_amount_cents("1.500,00"), Some(150_000));
+        let row = json!({"value": "1.500 €", "other": "12.50", "blank": " "});
+        assert_eq!(unreadable_amount(&row, "value").as_deref(), Some("1.500 €"));
+        assert_eq!(unreadable_amount(&row, "other"), None);
+        assert_eq!(unreadable_amount(&row, "blank"), None);
     }
 
     #[test]

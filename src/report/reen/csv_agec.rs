@@ -11,6 +11,7 @@ fn reason_key(r: Reason) -> &'static str {
     match r {
         Reason::NoDate => "no_date",
         Reason::NoAmount => "no_amount",
+        Reason::UnreadableAmount => "unreadable_amount",
         Reason::NegativeAmount => "negative_amount",
         Reason::AfterToday => "after_today",
         Reason::NoCategory => "no_category",

@@ -53,6 +53,7 @@ pub fn purchase_exclusion(r: Reason) -> &'static str {
     match r {
         Reason::NoDate => "sans date d'achat",
         Reason::NoAmount => "sans montant",
+        Reason::UnreadableAmount => "au montant illisible (à corriger dans l'inventaire)",
         Reason::NegativeAmount => "à montant négatif (avoirs ?)",
         Reason::AfterToday => "datés après le jour du calcul",
         Reason::NoCategory => "hors des catégories AGEC",
