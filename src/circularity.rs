@@ -6,15 +6,16 @@
 //! enough to redo after every burst of changes, so there is no incremental engine here.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::agec::purchases_file;
 use crate::agec::share::Reason;
 use crate::agec::{
-    AgecConfig, DeeeYear, Donations, ExitFacts, ReenYear, YearShares, deee_year, donations_year,
-    reen_year, year_shares,
+    AgecConfig, DeeeYear, Donations, ExitFacts, Purchase, ReenYear, YearShares, deee_year,
+    donations_year, reen_year, year_shares,
 };
 use crate::store::{CircularityInputs, Store, StoreError};
 
@@ -82,6 +83,11 @@ pub struct Circularity {
     sources: Vec<String>,
     config: AgecConfig,
     latest: RwLock<Option<Arc<CircularityYear>>>,
+    /// The last good reading of each purchases file: a file being rewritten, or gone for a
+    /// moment, does not drop its purchases from the figures.
+    files: Mutex<BTreeMap<std::path::PathBuf, Vec<Purchase>>>,
+    /// Files whose last reading failed.
+    failing_files: std::sync::atomic::AtomicUsize,
 }
 
 impl Circularity {
@@ -91,7 +97,49 @@ impl Circularity {
             sources,
             config,
             latest: RwLock::new(None),
+            files: Mutex::new(BTreeMap::new()),
+            failing_files: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// How many purchases files could not be read at the last computation.
+    pub fn failing_files(&self) -> usize {
+        self.failing_files
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Reads every purchases file, keeping the last good reading of one that fails.
+    fn file_purchases(&self) -> Vec<Purchase> {
+        let mut cache = self.files.lock().expect("purchases files lock");
+        let mut failing = 0;
+        for path in &self.config.purchases_files {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let read = std::fs::read_to_string(path)
+                .map_err(|e| purchases_file::FileError::Unreadable {
+                    file: path.display().to_string(),
+                    reason: e.to_string(),
+                })
+                .and_then(|text| purchases_file::parse(&name, &text));
+            match read {
+                Ok(p) => {
+                    cache.insert(path.clone(), p);
+                }
+                Err(e) => {
+                    failing += 1;
+                    tracing::warn!(
+                        error = %e,
+                        kept = cache.get(path).map_or(0, Vec::len),
+                        "cannot read a purchases file; its last good reading is kept"
+                    );
+                }
+            }
+        }
+        self.failing_files
+            .store(failing, std::sync::atomic::Ordering::Relaxed);
+        cache.values().flatten().cloned().collect()
     }
 
     pub fn config(&self) -> &AgecConfig {
@@ -100,7 +148,9 @@ impl Circularity {
 
     async fn inputs(&self) -> Result<CircularityInputs, StoreError> {
         let sources: Vec<&str> = self.sources.iter().map(String::as_str).collect();
-        self.store.circularity_inputs(&sources).await
+        let mut inputs = self.store.circularity_inputs(&sources).await?;
+        inputs.purchases.extend(self.file_purchases());
+        Ok(inputs)
     }
 
     /// The figures of `year` as known on `today`.
@@ -162,6 +212,10 @@ async fn refresh_and_alert(
         .refresh_duration
         .observe(started.elapsed().as_secs_f64());
     metrics.circularity.publish(&figures);
+    metrics
+        .circularity
+        .files_failing
+        .set(i64::try_from(circ.failing_files()).unwrap_or(i64::MAX));
     let now = Utc::now().timestamp();
     match crate::alerts::queue::evaluate_and_queue(
         &circ.store,

@@ -36,6 +36,7 @@ pub struct CircularityMetrics {
     purchases_unclassified: IntGaugeVec,
     purchases_excluded: IntGaugeVec,
     without_purchase: IntGauge,
+    pub files_failing: IntGauge,
     reen_rate: GaugeVec,
     reen_target: GaugeVec,
     reen_retired: IntGaugeVec,
@@ -111,6 +112,11 @@ impl CircularityMetrics {
             without_purchase: IntGauge::new(
                 "parcd_assets_without_purchase_data",
                 "Stored assets with no purchase data (no GLPI Infocom): in no AGEC share.",
+            )
+            .expect("valid metric"),
+            files_failing: IntGauge::new(
+                "parcd_agec_purchases_files_failing",
+                "Purchases files ([agec] purchases_files) that could not be read at the last computation; their last good reading is used.",
             )
             .expect("valid metric"),
             reen_rate: gauge(
@@ -220,6 +226,7 @@ impl CircularityMetrics {
             Box::new(m.purchases_unclassified.clone()),
             Box::new(m.purchases_excluded.clone()),
             Box::new(m.without_purchase.clone()),
+            Box::new(m.files_failing.clone()),
             Box::new(m.reen_rate.clone()),
             Box::new(m.reen_target.clone()),
             Box::new(m.reen_retired.clone()),

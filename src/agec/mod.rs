@@ -16,6 +16,7 @@
 pub mod category;
 pub mod error;
 pub mod origin;
+pub mod purchases_file;
 pub mod quota;
 pub mod reen;
 pub mod settings;

@@ -54,6 +54,9 @@ pub struct AgecConfig {
     /// Status names of retired devices that hold classified or security-bound data, left out
     /// of the REEN rate as décret 2023-266 requires. Unset: none.
     pub security_status: Option<regex::Regex>,
+    /// CSV exports of purchases outside the inventory (consumables, paper): see
+    /// [`super::purchases_file`].
+    pub purchases_files: Vec<std::path::PathBuf>,
 }
 
 /// GLPI status names French DSIs use for a device given away: "Donné", "Don association",
@@ -71,6 +74,7 @@ impl Default for AgecConfig {
             donation_status: regex::Regex::new(DEFAULT_DONATION_STATUS)
                 .expect("the shipped pattern compiles"),
             security_status: None,
+            purchases_files: Vec::new(),
         }
     }
 }
@@ -256,6 +260,20 @@ impl AgecConfig {
                 }
             }
         });
+        let mut purchases_files = Vec::new();
+        for f in p.string_list("purchases_files").unwrap_or_default() {
+            let path = std::path::PathBuf::from(f.trim());
+            if path.is_file() {
+                purchases_files.push(path);
+            } else {
+                p.issue(
+                    "purchases_files",
+                    format!("{} is not a file parcd can see", path.display()),
+                    "give the path of the CSV export of purchases outside the inventory (an \
+                     absolute path, readable by parcd's user), or remove it from the list",
+                );
+            }
+        }
 
         AgecConfig {
             rules: AgecRules {
@@ -269,6 +287,7 @@ impl AgecConfig {
             organisation,
             donation_status,
             security_status,
+            purchases_files,
         }
     }
 
@@ -302,6 +321,14 @@ impl AgecConfig {
         s.push_str(&format!(
             "donation_status = \"{}\"\n",
             self.donation_status.as_str()
+        ));
+        s.push_str(&format!(
+            "purchases_files = [{}]\n",
+            self.purchases_files
+                .iter()
+                .map(|f| format!("\"{}\"", f.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         match &self.security_status {
             Some(re) => s.push_str(&format!("security_status = \"{}\"\n", re.as_str())),

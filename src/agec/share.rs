@@ -53,6 +53,8 @@ pub struct Purchase {
     /// The source's status name.
     pub status: Option<String>,
     pub order_number: Option<String>,
+    /// An origin the source states (a purchases file's `origine` column), ahead of the rules.
+    pub origin: Option<Origin>,
 }
 
 impl Purchase {
@@ -83,6 +85,7 @@ impl Purchase {
             comment: p.comment.clone(),
             status: status.map(str::to_string),
             order_number: p.order_number.clone(),
+            origin: None,
         }
     }
 
@@ -336,8 +339,17 @@ pub struct AgecRules {
 
 /// One purchase's origin and the rule that set it.
 pub fn classify(rules: &AgecRules, purchase: &Purchase) -> Classification {
-    rules.origins.classify(&purchase.rule_input())
+    match purchase.origin {
+        Some(origin) => Classification {
+            origin: Some(origin),
+            rule: Some(STATED_ORIGIN_RULE.to_string()),
+        },
+        None => rules.origins.classify(&purchase.rule_input()),
+    }
 }
+
+/// The rule name recorded for a purchase whose source states its origin.
+pub const STATED_ORIGIN_RULE: &str = "stated_origin";
 
 /// The category a purchase is declared under, if any.
 pub fn category_of(rules: &AgecRules, purchase: &Purchase) -> Option<Category> {

@@ -703,3 +703,19 @@ fn donations_count_reuse_exits_under_a_donation_status_and_people_by_computer() 
     );
     assert_eq!(y.by_class.get(&AssetClass::Monitor), Some(&1));
 }
+
+#[test]
+fn a_purchases_file_that_does_not_exist_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let there = dir.path().join("achats.csv");
+    std::fs::write(&there, "date;montant_ht;categorie\n").unwrap();
+    let missing = dir.path().join("achat.csv");
+    let (c, issues) = section(json!({
+        "purchases_files": [there.display().to_string(), missing.display().to_string()]
+    }));
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].key, "agec.purchases_files");
+    assert!(issues[0].problem.contains("achat.csv"), "{issues:?}");
+    assert!(issues[0].fix.contains("CSV export"), "{issues:?}");
+    assert_eq!(c.purchases_files, vec![there]);
+}

@@ -95,6 +95,7 @@ impl Store {
                         .clone()
                         .filter(|_| super::facts::status_tells_origin(phase)),
                     order_number: r.try_get("order_number")?,
+                    origin: None,
                 });
             } else {
                 out.without_purchase += 1;

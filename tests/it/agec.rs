@@ -216,3 +216,90 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
 on_both_backends! {
     agec_figures_follow_glpi => purchases_in_glpi_reach_the_shares_the_metrics_and_the_api;
 }
+
+/// Consumables and paper bought outside the inventory, from a CSV export: counted in their
+/// categories, a bad line listed, and a broken rewrite of the file keeps its last good data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purchases_from_a_file_count_in_their_categories_and_survive_a_broken_rewrite() {
+    let db = TestDb::sqlite().await;
+    let sim = glpi(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("achats-hors-inventaire.csv");
+    let day = today().format("%d/%m/%Y");
+    std::fs::write(
+        &file,
+        format!(
+            "Date;Catégorie;Montant HT;Origine;Désignation\n\
+             {day};Consommables d'impression;1 000,00;recyclé;Toners remanufacturés\n\
+             {day};Papier;500,00;neuf;Ramettes A4\n\
+             {day};Papier;1.500;neuf;Ramettes A3\n"
+        ),
+    )
+    .unwrap();
+    let config = Config::from_toml(&format!(
+        "{}\n[agec]\npurchases_files = [\"{}\"]\n",
+        config_text(&db.url, &sim.base_url(), r#"schedule = "* * * * * *""#),
+        file.display()
+    ))
+    .unwrap();
+    let daemon = Daemon::start(config).await;
+    let base = format!("http://{}", daemon.addr);
+    let category = |agec: &Value, id: &str| -> Value {
+        agec["agec"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    eventually(30, "the file's purchases are counted", || async {
+        let agec = get_json(&format!("{base}/api/v1/agec")).await;
+        category(&agec, "printing_consumables")["purchases"] == 1
+    })
+    .await;
+    let agec = get_json(&format!("{base}/api/v1/agec")).await;
+    let toners = category(&agec, "printing_consumables");
+    assert_eq!(toners["year_to_date"]["amounts"]["recycled"], 100_000);
+    assert_eq!(toners["by_rule"]["stated_origin"], 1);
+    let paper = category(&agec, "paper");
+    assert_eq!(paper["year_to_date"]["amounts"]["new"], 50_000);
+    assert!(
+        agec["agec"]["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| {
+                l["id"] == "achats-hors-inventaire.csv:4"
+                    && l["reason"] == "unreadable_amount"
+                    && l["amount_text"] == "1.500"
+            }),
+        "the ambiguous line is listed with its line number: {}",
+        agec["agec"]["excluded"]
+    );
+
+    // The accounting export is rewritten without its category column: refused, named, and
+    // the last good reading stays.
+    std::fs::write(&file, "date;montant_ht\n01/01/2026;12,00\n").unwrap();
+    sim.with_fleet(|f| {
+        let id = f.ids("Computer")[0];
+        f.set_infocom_value("Computer", id, "321.0000", now());
+    });
+    eventually(30, "the broken file shows in the metrics", || async {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        sample(&text, "parcd_agec_purchases_files_failing") == Some(1.0)
+    })
+    .await;
+    let agec = get_json(&format!("{base}/api/v1/agec")).await;
+    assert_eq!(
+        category(&agec, "printing_consumables")["year_to_date"]["amounts"]["total"],
+        100_000,
+        "the last good reading is kept"
+    );
+    assert!(matches!(daemon.stop().await, Some(Ok(()))));
+}

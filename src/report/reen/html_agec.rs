@@ -108,7 +108,8 @@ pub(super) fn agec(out: &mut String, r: &ReenReport) {
             "note",
             &format!(
                 "Dépenses arrêtées au {} ; la dernière colonne prolonge le rythme de dépense \
-                 actuel jusqu'au 31 décembre.",
+                 actuel jusqu'au 31 décembre et y ajoute les achats déjà datés d'ici là \
+                 (commandes passées).",
                 fr_date(a.today)
             ),
         );
