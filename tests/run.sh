@@ -58,12 +58,12 @@ ensure_prometheus() {
     apt_install prometheus
 }
 
-# The footprint engine is checked against the real BoaviztAPI (tests/it/footprint/boaviztapi.rs).
-ensure_boaviztapi() {
-    local venv=target/boavizta-venv
-    local check='import importlib.metadata as m, sys; sys.exit(m.version("boaviztapi") != "2.5.0")'
-    if ! "$venv/bin/python" -c "$check" 2>/dev/null || [ ! -x "$venv/bin/uvicorn" ]; then
-        log "installing boaviztapi 2.5.0 into $venv"
+# A virtualenv under target/ holding exactly PACKAGE==VERSION, made anew when it does not.
+ensure_venv() {
+    local venv=$1 package=$2 version=$3
+    local check="import importlib.metadata as m, sys; sys.exit(m.version('$package') != '$version')"
+    if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+        log "installing $package $version into $venv"
         command -v python3 >/dev/null || apt_install python3
         rm -rf "$venv"
         # Debian's python3 lacks ensurepip until python3-venv is installed.
@@ -72,28 +72,21 @@ ensure_boaviztapi() {
             apt_install python3-venv
             python3 -m venv "$venv"
         fi
-        "$venv/bin/pip" install --quiet --disable-pip-version-check boaviztapi==2.5.0
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version"
     fi
-    export PARCD_BOAVIZTAPI_BIN="$PWD/$venv/bin/uvicorn"
+}
+
+# The footprint engine is checked against the real BoaviztAPI (tests/it/footprint/boaviztapi.rs).
+ensure_boaviztapi() {
+    ensure_venv target/boavizta-venv boaviztapi 2.5.0
+    export PARCD_BOAVIZTAPI_BIN="$PWD/target/boavizta-venv/bin/uvicorn"
 }
 
 # The alert email tests (tests/it/alert_channels.rs) send to a real SMTP server, aiosmtpd,
 # started by each test on a free 127.0.0.1 port through tests/support/smtp_sink.py.
 ensure_smtp_sink() {
-    local venv=target/smtp-venv
-    local check='import importlib.metadata as m, sys; sys.exit(m.version("aiosmtpd") != "1.4.6")'
-    if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
-        log "installing aiosmtpd 1.4.6 into $venv"
-        command -v python3 >/dev/null || apt_install python3
-        rm -rf "$venv"
-        if ! python3 -m venv "$venv" 2>/dev/null; then
-            rm -rf "$venv"
-            apt_install python3-venv
-            python3 -m venv "$venv"
-        fi
-        "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
-    fi
-    export PARCD_SMTP_SINK_PYTHON="$PWD/$venv/bin/python"
+    ensure_venv target/smtp-venv aiosmtpd 1.4.6
+    export PARCD_SMTP_SINK_PYTHON="$PWD/target/smtp-venv/bin/python"
 }
 
 drop_old_test_databases() {

@@ -64,6 +64,15 @@ pub fn this_years_laptops(sim: &SimHandle) -> [u64; 3] {
     })
 }
 
+async fn metrics_text(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn get_json(url: &str) -> Value {
     let r = reqwest::get(url).await.expect("parcd answers");
     assert_eq!(r.status().as_u16(), 200, "{url}");
@@ -93,12 +102,7 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
         r#"parcd_agec_share_ratio{category="it_telephony",kind="reuse",period="year_to_date"}"#;
 
     eventually(30, "the 10 % reuse share is published", || async {
-        let text = reqwest::get(format!("{base}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_text(&base).await;
         sample(&text, series) == Some(0.1)
     })
     .await;
@@ -124,12 +128,7 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
         "the undated purchase is listed, not dropped: {}",
         agec["agec"]["excluded"]
     );
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&base).await;
     assert_eq!(
         sample(
             &text,
@@ -163,7 +162,7 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
         })
     });
     eventually(30, "the share follows GLPI and the alert resolves", || async {
-        let text = reqwest::get(format!("{base}/metrics")).await.unwrap().text().await.unwrap();
+        let text = metrics_text(&base).await;
         sample(&text, series) == Some(1.0)
             && sample(
                 &text,
@@ -185,12 +184,7 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
 
     // A laptop given away today: one more donation, one more reuse exit, one more person
     // equipped, and in this year's REEN figures.
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&base).await;
     let before = |series: &str| sample(&text, series).unwrap_or(0.0);
     let donated = before("parcd_donated_assets");
     let people = before("parcd_donation_people_equipped");
@@ -198,12 +192,7 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
     let reen_reused = before("parcd_reen_reused_assets");
     sim.with_fleet(|f| f.set_state("Computer", recond_id, "Donné", now()));
     eventually(30, "the donation is counted", || async {
-        let text = reqwest::get(format!("{base}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_text(&base).await;
         sample(&text, "parcd_donated_assets") == Some(donated + 1.0)
             && sample(&text, "parcd_donation_people_equipped") == Some(people + 1.0)
             && sample(&text, r#"parcd_deee_exits{route="reused"}"#) == Some(reused_exits + 1.0)
@@ -286,12 +275,7 @@ async fn purchases_from_a_file_count_in_their_categories_and_survive_a_broken_re
         f.set_infocom_value("Computer", id, "321.0000", now());
     });
     eventually(30, "the broken file shows in the metrics", || async {
-        let text = reqwest::get(format!("{base}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_text(&base).await;
         sample(&text, "parcd_agec_purchases_files_failing") == Some(1.0)
     })
     .await;
