@@ -175,7 +175,15 @@ fn transport(
 }
 
 fn tls_parameters(cfg: &EmailConfig) -> Result<TlsParameters, lettre::transport::smtp::Error> {
-    TlsParameters::builder(cfg.smtp_host.clone()).build_rustls()
+    let mut b = TlsParameters::builder(cfg.smtp_host.clone());
+    if let Some(ca) = &cfg.ca {
+        for cert in pem_certificates(&ca.pem) {
+            b = b.add_root_certificate(lettre::transport::smtp::client::Certificate::from_pem(
+                &cert,
+            )?);
+        }
+    }
+    b.build_rustls()
 }
 
 /// Whether the failure came from the network (refused, reset, no route, no such host).
@@ -189,6 +197,17 @@ fn has_io_error(e: &(dyn StdError + 'static)) -> bool {
     }
     // lettre reports a name that resolves to nothing as a bare message.
     e.to_string().contains("resolve")
+}
+
+/// Each certificate of a PEM bundle on its own: lettre takes one per call.
+fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    text.split_inclusive(END)
+        .filter(|block| block.ends_with(END))
+        .filter_map(|block| block.find(BEGIN).map(|at| block.as_bytes()[at..].to_vec()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -242,7 +261,20 @@ mod tests {
                 "dsi@ville.fr".parse().unwrap(),
             ],
             timeout: Duration::from_secs(5),
+            ca: None,
         }
+    }
+
+    #[test]
+    fn a_pem_bundle_is_split_into_its_certificates() {
+        let one = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+        let two = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----";
+        let bundle = format!("# DSI root\n{one}\n\n{two}\n");
+        let certs = pem_certificates(bundle.as_bytes());
+        assert_eq!(
+            certs,
+            vec![one.as_bytes().to_vec(), two.as_bytes().to_vec()]
+        );
     }
 
     #[test]

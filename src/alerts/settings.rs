@@ -89,6 +89,42 @@ pub struct EmailConfig {
     pub to: Vec<Mailbox>,
     /// For the whole exchange with the server.
     pub timeout: Duration,
+    /// Extra trusted CA certificates (PEM): the DSI's own PKI, for a relay whose certificate
+    /// no public CA signed.
+    pub ca: Option<CaFile>,
+}
+
+/// A PEM bundle read at start, trusted on top of the system's roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaFile {
+    pub path: std::path::PathBuf,
+    pub pem: Vec<u8>,
+}
+
+/// Reads `ca_file`: a readable PEM file holding at least one certificate.
+fn read_ca_file(p: &mut Params) -> Option<CaFile> {
+    let path = std::path::PathBuf::from(p.string("ca_file")?);
+    match std::fs::read(&path) {
+        Ok(pem) if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => {
+            Some(CaFile { path, pem })
+        }
+        Ok(_) => {
+            p.issue(
+                "ca_file",
+                format!("{} holds no PEM certificate", path.display()),
+                "give the CA certificate(s) of the DSI's PKI in PEM form (-----BEGIN CERTIFICATE-----)",
+            );
+            None
+        }
+        Err(e) => {
+            p.issue(
+                "ca_file",
+                format!("cannot read {}: {e}", path.display()),
+                "give the path of a PEM file readable by parcd's user, or remove ca_file to trust the system's CAs only",
+            );
+            None
+        }
+    }
 }
 
 /// What a webhook receives.
@@ -129,6 +165,8 @@ pub struct WebhookConfig {
     pub url: SecretString,
     pub format: WebhookFormat,
     pub timeout: Duration,
+    /// Extra trusted CA certificates (PEM), as for email.
+    pub ca: Option<CaFile>,
 }
 
 /// `[alerts]`: language, reminders, the projection's start, the outage backoff, channels.
@@ -293,6 +331,9 @@ impl AlertsConfig {
                     .join(", "),
                 e.timeout.as_secs()
             ));
+            if let Some(ca) = &e.ca {
+                s.push_str(&format!("ca_file = \"{}\"\n", ca.path.display()));
+            }
         }
         for w in &self.webhooks {
             s.push_str(&format!(
@@ -305,6 +346,9 @@ impl AlertsConfig {
                 w.format.as_str(),
                 w.timeout.as_secs()
             ));
+            if let Some(ca) = &w.ca {
+                s.push_str(&format!("ca_file = \"{}\"\n", ca.path.display()));
+            }
         }
         s
     }
@@ -400,6 +444,7 @@ fn read_email(e: &mut Params) -> Option<EmailConfig> {
     };
     let timeout =
         Duration::from_secs(e.u64_in("timeout_seconds", DEFAULT_EMAIL_TIMEOUT_SECONDS, 1, 600));
+    let ca = read_ca_file(e);
     if username.is_some() != password.is_some() {
         return None;
     }
@@ -412,6 +457,7 @@ fn read_email(e: &mut Params) -> Option<EmailConfig> {
         from: from?,
         to: to?,
         timeout,
+        ca,
     })
 }
 
@@ -484,11 +530,13 @@ fn read_webhook(w: &mut Params) -> Option<WebhookConfig> {
     };
     let timeout =
         Duration::from_secs(w.u64_in("timeout_seconds", DEFAULT_WEBHOOK_TIMEOUT_SECONDS, 1, 300));
+    let ca = read_ca_file(w);
     Some(WebhookConfig {
         name: name?,
         url: url?,
         format,
         timeout,
+        ca,
     })
 }
 

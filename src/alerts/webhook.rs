@@ -87,14 +87,27 @@ pub(super) struct WebhookChannel {
 
 impl WebhookChannel {
     pub(super) fn new(cfg: WebhookConfig) -> WebhookChannel {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout)
             // A redirect turns a POST into a GET on the way; report it instead.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("parcd/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| causes(&e.without_url()));
+            .user_agent(concat!("parcd/", env!("CARGO_PKG_VERSION")));
+        let mut ca_error = None;
+        if let Some(ca) = &cfg.ca {
+            match reqwest::Certificate::from_pem_bundle(&ca.pem) {
+                Ok(certs) => {
+                    for c in certs {
+                        builder = builder.add_root_certificate(c);
+                    }
+                }
+                Err(e) => ca_error = Some(format!("{}: {}", ca.path.display(), causes(&e))),
+            }
+        }
+        let client = match ca_error {
+            Some(e) => Err(e),
+            None => builder.build().map_err(|e| causes(&e.without_url())),
+        };
         WebhookChannel {
             target: url_origin(cfg.url.expose_secret()).unwrap_or_else(|| "the webhook".into()),
             cfg,

@@ -64,7 +64,7 @@ fn notice() -> Notice {
     }
 }
 
-fn outgoing(id: i64, channel: &str) -> Outgoing {
+pub(crate) fn outgoing(id: i64, channel: &str) -> Outgoing {
     Outgoing {
         id,
         channel: channel.into(),
@@ -78,14 +78,14 @@ fn channels(alerts_toml: &str) -> Vec<Channel> {
     build_channels(&config.alerts)
 }
 
-fn only_channel(alerts_toml: &str) -> Channel {
+pub(crate) fn only_channel(alerts_toml: &str) -> Channel {
     let mut all = channels(alerts_toml);
     assert_eq!(all.len(), 1, "{all:?}");
     all.remove(0)
 }
 
 /// The error's Display and Debug together, for checks that must hold for both.
-fn shown(e: &ChannelError) -> String {
+pub(crate) fn shown(e: &ChannelError) -> String {
     format!("{e}\n{e:?}")
 }
 
@@ -108,7 +108,7 @@ impl Drop for SmtpSink {
 
 /// The virtualenv's python. Its absence fails the test rather than skipping it: a skipped
 /// test passes while checking nothing.
-fn sink_python() -> PathBuf {
+pub(crate) fn sink_python() -> PathBuf {
     if let Ok(python) = std::env::var("PARCD_SMTP_SINK_PYTHON") {
         let python = PathBuf::from(python);
         assert!(
@@ -134,6 +134,15 @@ impl SmtpSink {
 
     /// On a chosen port: a test of an outage picks the port before the server exists.
     pub(crate) fn start_on(port: u16, auth: Option<(&str, &str)>) -> SmtpSink {
+        SmtpSink::start_with(port, auth, None)
+    }
+
+    /// With STARTTLS offered and required, on the given certificate and key files.
+    pub(crate) fn start_with(
+        port: u16,
+        auth: Option<(&str, &str)>,
+        starttls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> SmtpSink {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(sink_python());
@@ -142,6 +151,9 @@ impl SmtpSink {
             .arg(dir.path().join("mail"));
         if let Some((user, password)) = auth {
             cmd.args(["--username", user, "--password", password]);
+        }
+        if let Some((cert, key)) = starttls {
+            cmd.arg("--starttls").arg(cert).arg(key);
         }
         let log = std::fs::File::create(dir.path().join("sink.log")).unwrap();
         let mut child = cmd

@@ -5,6 +5,7 @@ mod helpers;
 mod agec;
 mod agec_alerts;
 mod alert_channels;
+mod alert_tls;
 mod cli;
 mod crash;
 mod daemon;

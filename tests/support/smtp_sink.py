@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for parcd's alert tests, on 127.0.0.1 only (aiosmtpd).
 
-Usage: smtp_sink.py PORT DIR [--username U --password P]
+Usage: smtp_sink.py PORT DIR [--username U --password P] [--starttls CERT KEY]
 
 Every message it accepts is written to DIR as N.eml (the bytes received) and N.json
 (envelope, decoded headers and body, parsed by Python's email package, so the tests check
@@ -11,6 +11,8 @@ through a rename: a test that sees it can read both files whole.
 A recipient whose address contains "reject" is refused with 550, as a relay refuses an
 unknown mailbox. With --username and --password, AUTH PLAIN and LOGIN are offered and
 required; TLS is not required for them, since the connection never leaves the machine.
+
+With --starttls, STARTTLS is offered with that certificate and required before MAIL.
 
 Prints "ready" on stdout once it accepts connections; runs until killed.
 """
@@ -22,6 +24,7 @@ import itertools
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import warnings
@@ -91,6 +94,7 @@ def main():
     parser.add_argument("directory")
     parser.add_argument("--username")
     parser.add_argument("--password")
+    parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     args = parser.parse_args()
     if (args.username is None) != (args.password is None):
         parser.error("--username and --password go together")
@@ -105,12 +109,18 @@ def main():
             auth_required=True,
             auth_require_tls=False,
         )
+    tls = {}
+    if args.starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*args.starttls)
+        tls = dict(tls_context=context, require_starttls=True)
     controller = Controller(
         Sink(args.directory),
         hostname="127.0.0.1",
         port=args.port,
         enable_SMTPUTF8=True,
         **auth,
+        **tls,
     )
     controller.start()
     print("ready", flush=True)
