@@ -108,6 +108,38 @@ impl Drop for SmtpSink {
 
 /// The virtualenv's python. Its absence fails the test rather than skipping it: a skipped
 /// test passes while checking nothing.
+/// Starts a test server that prints "ready" once it listens, and waits for that line (30 s
+/// at most); its stderr goes to `log`, shown if it never gets ready.
+pub(crate) fn spawn_until_ready(
+    mut cmd: Command,
+    log: std::fs::File,
+    what: &str,
+    log_path: &std::path::Path,
+) -> Child {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+    if line.trim() != "ready" {
+        let _ = child.kill();
+        panic!(
+            "{what} did not start:\n{}",
+            std::fs::read_to_string(log_path).unwrap_or_default()
+        );
+    }
+    child
+}
+
 pub(crate) fn sink_python() -> PathBuf {
     if let Ok(python) = std::env::var("PARCD_SMTP_SINK_PYTHON") {
         let python = PathBuf::from(python);
@@ -156,28 +188,8 @@ impl SmtpSink {
             cmd.arg("--starttls").arg(cert).arg(key);
         }
         let log = std::fs::File::create(dir.path().join("sink.log")).unwrap();
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the SMTP sink: {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let sink = SmtpSink { child, port, dir };
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the SMTP sink did not start:\n{}",
-            sink.log()
-        );
-        sink
+        let child = spawn_until_ready(cmd, log, "the SMTP sink", &dir.path().join("sink.log"));
+        SmtpSink { child, port, dir }
     }
 
     fn log(&self) -> String {

@@ -1,15 +1,15 @@
 //! The alert channels over TLS, as a DSI runs them: an SMTP relay with STARTTLS and an HTTPS
 //! webhook, both on certificates of the DSI's own CA, trusted through `ca_file`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command};
 
 use parcd::alerts::message::Language;
 use serde_json::Value;
 
-use crate::alert_channels::{SmtpSink, only_channel, outgoing, shown, sink_python};
+use crate::alert_channels::{
+    SmtpSink, only_channel, outgoing, shown, sink_python, spawn_until_ready,
+};
 use crate::helpers::free_port;
 
 /// A CA of its own and a certificate it signed for 127.0.0.1, as PEM files.
@@ -111,28 +111,16 @@ impl HttpsSink {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/https_sink.py");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut child = Command::new(sink_python())
-            .arg(script)
+        let mut cmd = Command::new(sink_python());
+        cmd.arg(script)
             .arg(port.to_string())
             .arg(dir.path().join("posts"))
             .arg(pki.cert())
-            .arg(pki.key())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the HTTPS sink: {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let sink = HttpsSink { child, port, dir };
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        assert_eq!(line.trim(), "ready", "the HTTPS sink did not start");
-        sink
+            .arg(pki.key());
+        let log_path = dir.path().join("sink.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = spawn_until_ready(cmd, log, "the HTTPS sink", &log_path);
+        HttpsSink { child, port, dir }
     }
 
     fn received(&self) -> Vec<Value> {
