@@ -6,7 +6,9 @@ use parcd::config::Config;
 use parcd_connectors::glpi::simulator::{SimHandle, SqlDate};
 use serde_json::Value;
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, sample};
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, get_json, glpi, metrics_text, sample,
+};
 use crate::on_both_backends;
 
 pub fn now() -> chrono::NaiveDateTime {
@@ -62,21 +64,6 @@ pub fn this_years_laptops(sim: &SimHandle) -> [u64; 3] {
             laptop(f, "PC-SANS-DATE", "750.0000", None, false),
         ]
     })
-}
-
-async fn metrics_text(base: &str) -> String {
-    reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn get_json(url: &str) -> Value {
-    let r = reqwest::get(url).await.expect("parcd answers");
-    assert_eq!(r.status().as_u16(), 200, "{url}");
-    r.json().await.expect("JSON")
 }
 
 fn it_category(agec: &Value) -> &Value {

@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use crate::agec::{now, this_years_laptops};
 use crate::alert_channels::{Answer, Receiver, SmtpSink, webhook_section};
-use crate::helpers::{Daemon, TestDb, config_text, eventually, free_port, glpi, sample};
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, free_port, glpi, metrics_text, sample,
+};
 use crate::on_both_backends;
 
 fn config(db: &TestDb, glpi_url: &str, email: &str, hook_url: &str) -> Config {
@@ -21,12 +23,7 @@ fn config(db: &TestDb, glpi_url: &str, email: &str, hook_url: &str) -> Config {
 }
 
 async fn metrics(daemon: &Daemon) -> String {
-    reqwest::get(format!("http://{}/metrics", daemon.addr))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    metrics_text(&format!("http://{}", daemon.addr)).await
 }
 
 fn events(hook_body: &Value) -> Vec<(String, String)> {

@@ -183,6 +183,23 @@ pub fn sum(text: &str, metric: &str) -> f64 {
         .sum()
 }
 
+/// The `/metrics` text of the parcd serving at `base` (`http://ADDR`).
+pub async fn metrics_text(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("parcd answers")
+        .text()
+        .await
+        .expect("a text body")
+}
+
+/// A JSON document parcd serves with 200.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    let r = reqwest::get(url).await.expect("parcd answers");
+    assert_eq!(r.status().as_u16(), 200, "{url}");
+    r.json().await.expect("JSON")
+}
+
 /// Polls `check` every 100 ms until it holds, or panics after `secs` seconds.
 pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where

@@ -3,17 +3,8 @@
 
 use parcd::config::Config;
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, parcd, sample};
+use crate::helpers::{Daemon, TestDb, config_text, eventually, get_json, glpi, parcd, sample};
 use crate::on_both_backends;
-
-async fn get_json(url: &str) -> serde_json::Value {
-    reqwest::get(url)
-        .await
-        .expect("parcd answers")
-        .json()
-        .await
-        .expect("JSON")
-}
 
 /// Every number of a JSON document is finite (serde_json writes NaN and infinities as null,
 /// so a null where a number belongs is caught too by the callers' field checks).
