@@ -18,8 +18,8 @@ use std::time::Instant;
 use parcd::config::Config;
 use parcd::store::Store;
 use parcd::sync::{SourceRuntime, run_sync};
-use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
 use parcd_connectors::{AssetRecord, PollRequest, SyncMode, build_connector};
+use parcd_fakes::glpi::{Fleet, FleetSpec, SimOptions, Simulator};
 
 const TOKEN: &str = "bench-user-token";
 

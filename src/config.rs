@@ -420,7 +420,7 @@ impl Config {
                 s.retry_initial.as_secs(),
                 s.retry_max.as_secs()
             ));
-            out.push_str(&s.connector.describe());
+            out.push_str(&s.connector.render());
         }
         out
     }
@@ -498,70 +498,6 @@ fn schedule(p: &mut Params, key: &str, default: Option<&str>) -> Option<Schedule
                  weekdays by name (Mon-Fri) since numbers count from 1 = Sunday",
             );
             None
-        }
-    }
-}
-
-trait Describe {
-    fn describe(&self) -> String;
-}
-
-impl Describe for ConnectorConfig {
-    fn describe(&self) -> String {
-        match self {
-            ConnectorConfig::Glpi(g) => {
-                use parcd_connectors::glpi::params::Credentials;
-                let mut s = format!("url = \"{}\"\n", g.url);
-                if g.app_token.is_some() {
-                    s.push_str("app_token = \"[REDACTED]\"\n");
-                }
-                match &g.credentials {
-                    Credentials::UserToken(_) => s.push_str("user_token = \"[REDACTED]\"\n"),
-                    Credentials::Login { username, .. } => {
-                        s.push_str(&format!(
-                            "username = \"{username}\"\npassword = \"[REDACTED]\"\n"
-                        ));
-                    }
-                }
-                s.push_str(&format!(
-                    "item_types = [{}]\npage_size = {}\ntimeout_seconds = {}\n",
-                    g.item_types
-                        .iter()
-                        .map(|t| format!("\"{t}\""))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    g.page_size,
-                    g.timeout.as_secs()
-                ));
-                s.push_str(&format!(
-                    "default_phase = \"{}\"\nno_status_phase = \"{}\"\n",
-                    g.status_map.unmapped.as_str(),
-                    g.status_map.no_status.as_str()
-                ));
-                s.push_str("# status names mapped to phases (defaults included):\n");
-                for (name, phase) in g.status_map.entries() {
-                    s.push_str(&format!("#   \"{name}\" = \"{}\"\n", phase.as_str()));
-                }
-                s.push_str(
-                    "# class rules, first match wins (configured rules first, then defaults):\n",
-                );
-                for r in g.class_rules.rules() {
-                    s.push_str(&format!(
-                        "#   item_type={} type={} model={} -> {}\n",
-                        r.item_type.as_deref().unwrap_or("*"),
-                        r.type_pattern.as_ref().map_or("*".to_string(), |re| re
-                            .as_str()
-                            .trim_start_matches("(?i)")
-                            .to_string()),
-                        r.model_pattern.as_ref().map_or("*".to_string(), |re| re
-                            .as_str()
-                            .trim_start_matches("(?i)")
-                            .to_string()),
-                        r.class.as_str()
-                    ));
-                }
-                s
-            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
+use parcd_fakes::glpi::{Fleet, FleetSpec, SimOptions, Simulator};
 use tokio::sync::{oneshot, watch};
 
 use crate::cli::DemoArgs;

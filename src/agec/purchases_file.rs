@@ -151,7 +151,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Purchase>, FileError> {
         let amount_text = field(1);
         let amount_cents = amount_text
             .as_deref()
-            .and_then(parcd_connectors::glpi::wire::parse_amount_cents);
+            .and_then(parcd_connectors::amount::parse_amount_cents);
         let origin = field(3).as_deref().and_then(parse_origin);
         let mut comment = field(5);
         if let Some(Err(unknown)) = &origin {

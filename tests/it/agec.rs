@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use parcd::config::Config;
-use parcd_connectors::glpi::simulator::{SimHandle, SqlDate};
+use parcd_fakes::glpi::{SimHandle, SqlDate};
 use serde_json::Value;
 
 use crate::helpers::{
@@ -30,7 +30,7 @@ pub fn this_years_laptops(sim: &SimHandle) -> [u64; 3] {
             ic.order_date = Some(old);
             ic.delivery_date = Some(old);
         });
-        let laptop = |f: &mut parcd_connectors::glpi::simulator::Fleet,
+        let laptop = |f: &mut parcd_fakes::glpi::Fleet,
                       name: &str,
                       value: &str,
                       comment: Option<&str>,

@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use parcd::store::Store;
-use parcd_connectors::glpi::simulator::Fault;
+use parcd_fakes::glpi::Fault;
 
 use crate::helpers::{TestDb, config_text, eventually, glpi};
 use crate::on_both_backends;

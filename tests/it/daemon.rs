@@ -1,7 +1,7 @@
 //! The daemon end to end: a simulated GLPI over HTTP, a real database, `/metrics`.
 
 use parcd::config::Config;
-use parcd_connectors::glpi::simulator::Fault;
+use parcd_fakes::glpi::Fault;
 
 use crate::helpers::{Daemon, TEST_USER_TOKEN, TestDb, config_text, eventually, glpi, sample, sum};
 use crate::on_both_backends;

@@ -122,12 +122,13 @@ pub fn page(records: Vec<AssetRecord>, cursor: &str, done: bool) -> Page {
         cursor: Cursor(cursor.into()),
         done,
         total_hint: None,
+        ..Default::default()
     }
 }
 
 /// A simulated GLPI on 127.0.0.1 with `assets` devices.
-pub async fn glpi(assets: usize) -> parcd_connectors::glpi::simulator::SimHandle {
-    use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
+pub async fn glpi(assets: usize) -> parcd_fakes::glpi::SimHandle {
+    use parcd_fakes::glpi::{Fleet, FleetSpec, SimOptions, Simulator};
     Simulator::start(
         Fleet::generate(&FleetSpec {
             assets,

@@ -6,7 +6,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use chrono::Datelike;
-use parcd_connectors::glpi::simulator::{Fleet, SimHandle, SqlDate};
+use parcd_fakes::glpi::{Fleet, SimHandle, SqlDate};
 use serde_json::Value;
 
 use crate::agec::{now, this_years_laptops, today};

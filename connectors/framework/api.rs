@@ -4,7 +4,31 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConnectorError;
+use crate::reading::Reading;
 use crate::record::AssetRecord;
+
+/// What a source is to parcd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Says which devices exist: its records make the fleet, and a full sync that no longer
+    /// sees a device marks it vanished.
+    Inventory,
+    /// Measures things over time (page counters, mailbox sizes): readings only. It never
+    /// adds a device to the fleet nor vanishes one, so a printer it polls is not counted
+    /// beside its inventory record.
+    Telemetry,
+}
+
+impl Role {
+    /// Stable lower-case name, used in logs, `check-config` and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Inventory => "inventory",
+            Role::Telemetry => "telemetry",
+        }
+    }
+}
 
 /// How much of the source a sync reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +61,7 @@ impl SyncMode {
 
 /// Opaque position of a connector in its source. Only the connector that wrote it reads
 /// it; the core stores it, in the same transaction as the page it came with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor(pub String);
 
 /// What the core asks for: the next page of a sync.
@@ -51,15 +75,22 @@ pub struct PollRequest<'a> {
     pub cursor: Option<&'a Cursor>,
 }
 
-/// One page of records and the cursor that follows it.
-#[derive(Debug, Clone)]
+/// One page of records, readings or both, and the cursor that follows it.
+#[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// Devices as the source describes them now (inventory sources only).
     pub records: Vec<AssetRecord>,
+    /// Measures taken by the source, each with its own timestamp.
+    pub readings: Vec<Reading>,
     /// Where to resume. When `done` is true this is the resting cursor (the watermark the
     /// next incremental sync starts from); otherwise it points inside the sync under way.
     pub cursor: Cursor,
     /// True on the last page of a sync.
     pub done: bool,
+    /// The source has not changed since the sync that wrote the cursor (a file with the
+    /// same fingerprint): nothing was read, and nothing may be taken as vanished. Only on a
+    /// page that is `done`.
+    pub unchanged: bool,
     /// How many records the whole sync is expected to read, when the source says so
     /// (progress bars).
     pub total_hint: Option<u64>,
@@ -74,6 +105,17 @@ pub struct Page {
 pub trait Connector: Send + Sync + 'static {
     /// Stable snake_case id: the config `kind`.
     fn kind(&self) -> &'static str;
+
+    /// Whether the source's records make the fleet or it only measures.
+    fn role(&self) -> Role {
+        Role::Inventory
+    }
+
+    /// False when the source cannot tell what changed (a file is read whole): every sync
+    /// of it is then a full one, and finds the devices that vanished.
+    fn incremental(&self) -> bool {
+        true
+    }
 
     /// Cheap reachability and credentials probe.
     async fn check(&self) -> Result<(), ConnectorError>;

@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use parcd_connectors::glpi::simulator::{Fleet, FleetSpec, SimOptions, Simulator};
+//! use parcd_fakes::glpi::{Fleet, FleetSpec, SimOptions, Simulator};
 //!
 //! let fleet = Fleet::generate(&FleetSpec { assets: 500, seed: 7, templates: 3 });
 //! let sim = Simulator::start(fleet, SimOptions {
@@ -32,13 +32,13 @@
 //! no users or groups tables behind `users_id`/`groups_id`, sub-item lists only for
 //! `Infocom` (other children of an asset are empty lists).
 
-#![warn(missing_docs)]
-
 mod catalog;
 mod fleet;
 mod generate;
 mod rows;
 mod server;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};

@@ -12,17 +12,19 @@ pub enum ErrorType {
     Http,
     Decode,
     Protocol,
+    RateLimited,
     Config,
 }
 
 impl ErrorType {
-    pub const ALL: [ErrorType; 7] = [
+    pub const ALL: [ErrorType; 8] = [
         ErrorType::Timeout,
         ErrorType::Connect,
         ErrorType::Auth,
         ErrorType::Http,
         ErrorType::Decode,
         ErrorType::Protocol,
+        ErrorType::RateLimited,
         ErrorType::Config,
     ];
 
@@ -34,6 +36,7 @@ impl ErrorType {
             ErrorType::Http => "http",
             ErrorType::Decode => "decode",
             ErrorType::Protocol => "protocol",
+            ErrorType::RateLimited => "rate_limited",
             ErrorType::Config => "config",
         }
     }
@@ -65,6 +68,14 @@ pub enum ConnectorError {
     #[error("{endpoint}: {detail}")]
     Protocol { endpoint: String, detail: String },
 
+    /// The source asked parcd to slow down (HTTP 429). The core waits at least
+    /// `retry_after` before the next attempt.
+    #[error("{endpoint} asked to slow down (HTTP 429){}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        endpoint: String,
+        retry_after: Option<std::time::Duration>,
+    },
+
     #[error("invalid configuration: {0}")]
     Config(String),
 }
@@ -79,7 +90,16 @@ impl ConnectorError {
             ConnectorError::Http { .. } => ErrorType::Http,
             ConnectorError::Decode { .. } => ErrorType::Decode,
             ConnectorError::Protocol { .. } => ErrorType::Protocol,
+            ConnectorError::RateLimited { .. } => ErrorType::RateLimited,
             ConnectorError::Config(_) => ErrorType::Config,
+        }
+    }
+
+    /// How long the source asked to be left alone, when it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            ConnectorError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }

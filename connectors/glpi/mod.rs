@@ -11,9 +11,10 @@ mod cursor;
 mod dropdowns;
 mod normalise;
 pub mod params;
-#[cfg(feature = "simulator")]
-pub mod simulator;
 pub mod wire;
+
+#[cfg(test)]
+mod contract_tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +29,15 @@ pub use params::GlpiParams;
 
 use crate::api::{Connector, Page, PollRequest, SyncMode};
 use crate::error::ConnectorError;
+use crate::framework::kind::{Kind, SourceParams};
+use crate::params::Params;
 use crate::record::{AssetRecord, PurchaseRecord};
+
+/// The registry's entry for `kind = "glpi"`.
+pub const KIND: Kind = Kind {
+    name: "glpi",
+    read: |p: &mut Params| GlpiParams::from_params(p).map(|g| Box::new(g) as Box<dyn SourceParams>),
+};
 
 /// What one sync has read once and reuses on every page.
 struct SyncCache {
@@ -282,6 +291,7 @@ impl Connector for GlpiConnector {
         }
         Ok(Page {
             records,
+            readings: Vec::new(),
             cursor: cur.encode(),
             done,
             total_hint,

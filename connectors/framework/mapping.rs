@@ -77,6 +77,20 @@ impl StatusMap {
         self.names.insert(normalise(name), phase);
     }
 
+    /// The mapping as `check-config` shows it: the two default phases as keys, the names
+    /// (defaults included) as comments.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "default_phase = \"{}\"\nno_status_phase = \"{}\"\n# status names mapped to phases (defaults included):\n",
+            self.unmapped.as_str(),
+            self.no_status.as_str()
+        );
+        for (name, phase) in self.entries() {
+            s.push_str(&format!("#   \"{name}\" = \"{}\"\n", phase.as_str()));
+        }
+        s
+    }
+
     /// The configured names and their phases, sorted by name.
     pub fn entries(&self) -> Vec<(&str, Phase)> {
         let mut v: Vec<(&str, Phase)> = self.names.iter().map(|(n, p)| (n.as_str(), *p)).collect();
@@ -286,6 +300,28 @@ impl ClassRules {
     /// The rules in evaluation order, for `check-config`.
     pub fn rules(&self) -> &[ClassRule] {
         &self.rules
+    }
+
+    /// The rules as `check-config` shows them, as comments, in the order they are tried.
+    pub fn render(&self) -> String {
+        let pattern = |re: &Option<Regex>| {
+            re.as_ref().map_or("*".to_string(), |re| {
+                re.as_str().trim_start_matches("(?i)").to_string()
+            })
+        };
+        let mut s = String::from(
+            "# class rules, first match wins (configured rules first, then defaults):\n",
+        );
+        for r in &self.rules {
+            s.push_str(&format!(
+                "#   item_type={} type={} model={} -> {}\n",
+                r.item_type.as_deref().unwrap_or("*"),
+                pattern(&r.type_pattern),
+                pattern(&r.model_pattern),
+                r.class.as_str()
+            ));
+        }
+        s
     }
 }
 

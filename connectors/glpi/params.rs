@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::api::{Connector, Role};
+use crate::error::ConnectorError;
+use crate::framework::kind::{SourceParams, toml_list, toml_str};
 use crate::mapping::{ClassRules, StatusMap};
 use crate::params::Params;
 
@@ -136,6 +139,43 @@ impl GlpiParams {
     }
 }
 
+impl SourceParams for GlpiParams {
+    fn kind(&self) -> &'static str {
+        super::KIND.name
+    }
+
+    fn role(&self) -> Role {
+        Role::Inventory
+    }
+
+    fn render(&self) -> String {
+        let mut s = format!("url = {}\n", toml_str(&self.url));
+        if self.app_token.is_some() {
+            s.push_str("app_token = \"[REDACTED]\"\n");
+        }
+        match &self.credentials {
+            Credentials::UserToken(_) => s.push_str("user_token = \"[REDACTED]\"\n"),
+            Credentials::Login { username, .. } => s.push_str(&format!(
+                "username = {}\npassword = \"[REDACTED]\"\n",
+                toml_str(username)
+            )),
+        }
+        s.push_str(&format!(
+            "item_types = {}\npage_size = {}\ntimeout_seconds = {}\n",
+            toml_list(&self.item_types),
+            self.page_size,
+            self.timeout.as_secs()
+        ));
+        s.push_str(&self.status_map.render());
+        s.push_str(&self.class_rules.render());
+        s
+    }
+
+    fn build(&self) -> Result<Box<dyn Connector>, ConnectorError> {
+        Ok(Box::new(super::GlpiConnector::new(self.clone())?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +206,17 @@ mod tests {
         assert!(keys.contains(&"sources[0].user_token"), "{keys:?}");
         assert!(keys.contains(&"sources[0].item_types"), "{keys:?}");
         assert!(keys.contains(&"sources[0].page_size"), "{keys:?}");
+    }
+
+    #[test]
+    fn the_rendered_keys_hide_both_tokens() {
+        let (g, _) = read(
+            json!({"url": "https://glpi/apirest.php", "user_token": "u-secret",
+                                 "app_token": "a-secret"}),
+        );
+        let text = g.unwrap().render();
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("user_token = \"[REDACTED]\""), "{text}");
+        assert!(text.contains("app_token = \"[REDACTED]\""), "{text}");
     }
 }

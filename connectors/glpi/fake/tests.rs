@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Days, NaiveDateTime};
-use parcd_connectors::glpi::simulator::{
+use crate::glpi::{
     AssetType, Fault, Fleet, FleetSpec, Groups, SimHandle, SimOptions, Simulator, generated_at,
 };
+use chrono::{Duration as Days, NaiveDateTime};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};

@@ -4,12 +4,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use parcd_connectors::glpi::simulator::{
-    Fault, Fleet, FleetSpec, SimHandle, SimOptions, Simulator,
-};
-use parcd_connectors::glpi::{GlpiConnector, GlpiParams};
-use parcd_connectors::params::Params;
-use parcd_connectors::{Connector, ConnectorError, Cursor, ErrorType, Page, PollRequest, SyncMode};
+use crate::glpi::{GlpiConnector, GlpiParams};
+use crate::params::Params;
+use crate::{Connector, ConnectorError, Cursor, ErrorType, Page, PollRequest, SyncMode};
+use parcd_fakes::glpi::{Fault, Fleet, FleetSpec, SimHandle, SimOptions, Simulator};
 use serde_json::json;
 
 const APP: &str = "app-tok-1234";
@@ -31,6 +29,48 @@ async fn simulator(assets: usize) -> SimHandle {
     )
     .await
     .expect("simulator starts on 127.0.0.1")
+}
+
+fn params(sim: &SimHandle, extra: serde_json::Value) -> GlpiParams {
+    let mut table = json!({
+        "url": sim.base_url(),
+        "app_token": APP,
+        "user_token": USER,
+        "page_size": 100,
+        "timeout_seconds": 5,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        table[k] = v.clone();
+    }
+    let mut p = Params::new("sources[0]", table.as_object().unwrap().clone());
+    let params = GlpiParams::from_params(&mut p).expect("valid params");
+    assert!(p.finish().is_empty());
+    params
+}
+
+#[tokio::test]
+async fn the_glpi_connector_passes_the_conformance_harness() {
+    let sim = simulator(250).await;
+    let good = params(&sim, json!({}));
+    let wrong_token = params(&sim, json!({"user_token": "wrong-user-token-91"}));
+    let wrong_app = params(&sim, json!({"app_token": "wrong-app-token-92"}));
+    let closed = {
+        let other = simulator(1).await;
+        let p = params(&other, json!({}));
+        other.shutdown();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        p
+    };
+    crate::framework::conformance::assert_conformance(crate::framework::conformance::Case {
+        good: &good,
+        failing: vec![
+            (&wrong_token, ErrorType::Auth),
+            (&wrong_app, ErrorType::Auth),
+            (&closed, ErrorType::Connect),
+        ],
+        secrets: vec![APP, USER, "wrong-user-token-91", "wrong-app-token-92"],
+    })
+    .await;
 }
 
 fn connector(sim: &SimHandle, extra: serde_json::Value) -> GlpiConnector {

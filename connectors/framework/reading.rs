@@ -1,0 +1,159 @@
+//! Readings: what a telemetry source measures (a printer's page counter, a mail domain's
+//! stored bytes), each a timestamped value of a named quantity about a subject.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a quantity behaves over time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Only grows (pages printed since manufacture). A value lower than the last one means
+    /// the counter was reset or the device replaced: a new baseline, never a negative delta.
+    Counter,
+    /// Goes up and down (toner level, bytes stored).
+    Gauge,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Counter => "counter",
+            Measure::Gauge => "gauge",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "counter" => Some(Measure::Counter),
+            "gauge" => Some(Measure::Gauge),
+            _ => None,
+        }
+    }
+}
+
+/// A named quantity and its unit. Connectors declare theirs as constants, so the set stays
+/// bounded (the core may publish them as metric label values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Quantity {
+    /// snake_case, e.g. `printed_pages`.
+    pub name: &'static str,
+    /// The unit of the value, plural, e.g. `pages`, `bytes`, `percent`.
+    pub unit: &'static str,
+    pub measure: Measure,
+}
+
+/// What a reading is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "subject", rename_all = "snake_case")]
+pub enum Subject {
+    /// A device, named by the source's own id for it (an address, an inventory id) and
+    /// joined to the fleet by its serial number, across sources.
+    Device { id: String, serial: Option<String> },
+    /// Something that is not one device: a mail domain, an entity. `scope` says which
+    /// (snake_case, bounded by the connector), `key` which one.
+    Aggregate { scope: String, key: String },
+}
+
+impl Subject {
+    /// The scope stored with the reading: `device` or the aggregate's own.
+    pub fn scope(&self) -> &str {
+        match self {
+            Subject::Device { .. } => "device",
+            Subject::Aggregate { scope, .. } => scope,
+        }
+    }
+
+    /// The subject's key within its scope and source.
+    pub fn key(&self) -> &str {
+        match self {
+            Subject::Device { id, .. } => id,
+            Subject::Aggregate { key, .. } => key,
+        }
+    }
+
+    /// The normalised serial number a device reading joins the fleet by.
+    pub fn join_serial(&self) -> Option<String> {
+        match self {
+            Subject::Device { serial, .. } => serial.as_deref().and_then(join_key),
+            Subject::Aggregate { .. } => None,
+        }
+    }
+}
+
+/// One measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub subject: Subject,
+    pub quantity: String,
+    pub unit: String,
+    pub measure: Measure,
+    pub value: f64,
+    /// When the value was true at the source: the source's own date where it gives one
+    /// (a daily counter log, a report dated two days back), else the moment it was read.
+    pub at: DateTime<Utc>,
+}
+
+impl Reading {
+    pub fn new(subject: Subject, quantity: Quantity, value: f64, at: DateTime<Utc>) -> Self {
+        Reading {
+            subject,
+            quantity: quantity.name.to_string(),
+            unit: quantity.unit.to_string(),
+            measure: quantity.measure,
+            value,
+            at,
+        }
+    }
+}
+
+/// Serial numbers as written by vendors, inventories and agents differ in case and spacing;
+/// a few placeholder values are written where none was read and must never join two
+/// devices.
+pub fn join_key(serial: &str) -> Option<String> {
+    let key: String = serial
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
+    const PLACEHOLDERS: &[&str] = &[
+        "",
+        "0",
+        "-",
+        "N/A",
+        "NA",
+        "NONE",
+        "NULL",
+        "UNKNOWN",
+        "DEFAULTSTRING",
+        "TOBEFILLEDBYO.E.M.",
+        "SYSTEMSERIALNUMBER",
+        "0123456789",
+    ];
+    (!PLACEHOLDERS.contains(&key.as_str()) && !key.chars().all(|c| c == '0')).then_some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_join_whatever_their_case_and_spacing() {
+        assert_eq!(join_key(" cnd 123x "), Some("CND123X".into()));
+        assert_eq!(join_key("CND123X"), join_key("cnd123x"));
+    }
+
+    #[test]
+    fn placeholder_serials_join_nothing() {
+        for s in [
+            "",
+            "  ",
+            "To be filled by O.E.M.",
+            "Default string",
+            "N/A",
+            "0000",
+        ] {
+            assert_eq!(join_key(s), None, "{s:?}");
+        }
+    }
+}
