@@ -292,6 +292,7 @@ impl Connector for GlpiConnector {
         Ok(Page {
             records,
             readings: Vec::new(),
+            unchanged: false,
             cursor: cur.encode(),
             done,
             total_hint,
