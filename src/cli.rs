@@ -30,7 +30,12 @@ pub enum Command {
     /// Run the daemon on an embedded SQLite file against a simulated GLPI, for a first look.
     Demo(DemoArgs),
     /// Print the resolved configuration with secrets hidden, or every error in it.
-    CheckConfig,
+    CheckConfig {
+        /// Also try each source (its address, credentials and first answer) and say, per
+        /// source, what works and what does not. Exits 1 when one fails.
+        #[arg(long)]
+        connect: bool,
+    },
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// One device's embodied and use-phase footprint over a period (kgCO2e, kgSbeq, MJ, L).
@@ -150,7 +155,7 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
         let state = store
             .source_state(rt.name(), rt.config.kind(), now.timestamp())
             .await?;
-        let mode = crate::scheduler::mode_due(&rt.config, state.last_full_sync_at, now);
+        let mode = crate::scheduler::mode_for(&rt, state.last_full_sync_at, now);
         let mut progress = ProgressOut::new(rt.name());
         let result = crate::sync::run_sync(
             &store,
@@ -163,7 +168,8 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
         progress.finish();
         match result {
             Ok(r) => println!(
-                "{}: {} sync{}{}: {} records read, {} assets created, {} changed, {} vanished in {:.1} s",
+                "{}: {} sync{}{}: {} records read, {} assets created, {} changed, {} vanished, \
+                 {} readings ({} new) in {:.1} s",
                 r.source,
                 r.mode.map_or("", |m| m.as_str()),
                 if r.resumed { " (resumed)" } else { "" },
@@ -172,6 +178,8 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
                 r.created,
                 r.changed,
                 r.vanished,
+                r.readings,
+                r.readings_new,
                 r.duration.as_secs_f64()
             ),
             Err(e) => {
@@ -183,6 +191,41 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
     }
     store.close().await;
     Ok(all_ok)
+}
+
+/// `check-config --connect`: tries every source's `check()` and prints one line per source.
+/// True when all of them answered.
+pub async fn check_sources(config: &Config) -> bool {
+    // Each connector has its own request timeout; this bounds a source that would still
+    // hang (a TCP peer that never answers the TLS handshake).
+    const LIMIT: Duration = Duration::from_secs(120);
+    let mut all_ok = true;
+    if config.sources.is_empty() {
+        println!("# no source configured: nothing to connect to");
+    }
+    for s in &config.sources {
+        let label = format!("{} ({}, {})", s.name, s.kind(), s.connector.role().as_str());
+        let result = match parcd_connectors::build_connector(&s.connector) {
+            Err(e) => Err(e.to_string()),
+            Ok(c) => {
+                let r = match tokio::time::timeout(LIMIT, c.check()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(format!("{}: {e}", e.error_type().as_str())),
+                    Err(_) => Err(format!("timeout: no answer within {} s", LIMIT.as_secs())),
+                };
+                c.close().await;
+                r
+            }
+        };
+        match result {
+            Ok(()) => println!("# source {label}: ok"),
+            Err(e) => {
+                all_ok = false;
+                println!("# source {label}: FAILED: {e}");
+            }
+        }
+    }
+    all_ok
 }
 
 /// A progress bar on a terminal, a line every few seconds otherwise.

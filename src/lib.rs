@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod metrics_circularity;
 pub mod metrics_fleet;
+pub mod readings;
 pub mod report;
 pub mod scheduler;
 pub mod store;

@@ -36,7 +36,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run => {
             parcd::daemon::run(&config, parcd::daemon::stop_on_signals(), None).await?;
         }
-        Command::CheckConfig => {
+        Command::CheckConfig { connect } => {
             use std::io::Write;
             // `check-config | head` closes the pipe early: not an error worth a panic.
             let _ = write!(
@@ -44,6 +44,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{}\n# configuration is valid\n",
                 config.render()
             );
+            if connect && !parcd::cli::check_sources(&config).await {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Migrate => {
             let store =

@@ -23,6 +23,7 @@ pub struct Metrics {
     pub source_poll_duration: HistogramVec,
     pub source_errors: IntCounterVec,
     pub source_records_read: IntCounterVec,
+    pub source_readings_read: IntCounterVec,
     pub source_asset_changes: IntCounterVec,
     pub source_unmapped_status: IntGaugeVec,
     pub source_vanish_refused: IntCounterVec,
@@ -84,6 +85,14 @@ impl Metrics {
             opts(
                 "parcd_source_records_read_total",
                 "Records read from the source.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_readings_read = IntCounterVec::new(
+            opts(
+                "parcd_source_readings_read_total",
+                "Readings (measures of a telemetry source, or an inventory's counters) read from the source, replays included.",
             ),
             &["source"],
         )
@@ -151,6 +160,7 @@ impl Metrics {
             Box::new(source_poll_duration.clone()),
             Box::new(source_errors.clone()),
             Box::new(source_records_read.clone()),
+            Box::new(source_readings_read.clone()),
             Box::new(source_asset_changes.clone()),
             Box::new(source_unmapped_status.clone()),
             Box::new(source_vanish_refused.clone()),
@@ -173,6 +183,7 @@ impl Metrics {
             source_poll_duration,
             source_errors,
             source_records_read,
+            source_readings_read,
             source_asset_changes,
             source_unmapped_status,
             source_vanish_refused,
@@ -198,6 +209,7 @@ impl Metrics {
     pub fn register_source(&self, source: &str) {
         self.source_up.with_label_values(&[source]).set(0);
         self.source_records_read.with_label_values(&[source]);
+        self.source_readings_read.with_label_values(&[source]);
         self.source_unmapped_status.with_label_values(&[source]);
         self.source_vanish_refused.with_label_values(&[source]);
         self.source_sync_in_progress

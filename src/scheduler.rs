@@ -39,6 +39,16 @@ pub fn mode_due(cfg: &SourceConfig, last_full: Option<i64>, now: DateTime<Utc>) 
     }
 }
 
+/// The mode of the next sync of `rt`: a source that cannot tell what changed is read whole
+/// every time.
+pub fn mode_for(rt: &SourceRuntime, last_full: Option<i64>, now: DateTime<Utc>) -> SyncMode {
+    if rt.connector.incremental() {
+        mode_due(&rt.config, last_full, now)
+    } else {
+        SyncMode::Full
+    }
+}
+
 /// When to wake next after a successful sync.
 pub fn next_wake(cfg: &SourceConfig, last_full: Option<i64>, now: DateTime<Utc>) -> DateTime<Utc> {
     let regular = cfg.schedule.next_after(now);
@@ -86,6 +96,9 @@ pub async fn poll_source(
         m.source_records_read
             .with_label_values(&[&name])
             .inc_by(p.page.records);
+        m.source_readings_read
+            .with_label_values(&[&name])
+            .inc_by(p.page.readings);
         for (label, n) in [
             ("created", p.page.created),
             ("changed", p.page.changed),
@@ -131,8 +144,9 @@ pub async fn poll_source(
                 m.source_vanish_refused.with_label_values(&[&name]).inc();
                 tracing::warn!(
                     source = %name,
+                    kind = rt.config.kind(),
                     "full sync read no asset while the store holds some; nothing was marked vanished \
-                     (check the GLPI user's rights and active entities)"
+                     (check what the source's account may read: its rights, entities or filters)"
                 );
             }
             m.source_up.with_label_values(&[&name]).set(1);
@@ -161,7 +175,7 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
             .source_state(&name, rt.config.kind(), now.timestamp())
             .await;
         let last_full = state.as_ref().ok().and_then(|s| s.last_full_sync_at);
-        let mode = mode_due(&rt.config, last_full, now);
+        let mode = mode_for(&rt, last_full, now);
         let wake = match poll_source(&deps, &rt, mode, stop.clone()).await {
             Ok(r) if r.interrupted => return,
             Ok(r) => {
@@ -171,6 +185,8 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
                     mode = r.mode.map_or("", |m| m.as_str()),
                     resumed = r.resumed,
                     records = r.records,
+                    readings = r.readings,
+                    readings_new = r.readings_new,
                     created = r.created,
                     changed = r.changed,
                     vanished = r.vanished,
@@ -186,7 +202,9 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
             }
             Err(e) => {
                 failures += 1;
-                let delay = backoff(&rt.config, failures);
+                // A source that said how long to wait (HTTP 429 Retry-After) is not asked
+                // sooner.
+                let delay = backoff(&rt.config, failures).max(e.retry_after().unwrap_or_default());
                 tracing::error!(
                     source = %name,
                     error = %e,

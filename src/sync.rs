@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use parcd_connectors::{Connector, ConnectorError, Cursor, PollRequest, SyncMode};
+use parcd_connectors::{Connector, ConnectorError, Cursor, PollRequest, Role, SyncMode};
 use thiserror::Error;
 use tokio::sync::watch;
 
@@ -39,6 +39,14 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// How long the source asked to be left alone, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::Connector { error, .. } => error.retry_after(),
+            SyncError::Store { .. } => None,
+        }
+    }
+
     /// The bounded `error_type` label.
     pub fn error_type(&self) -> &'static str {
         match self {
@@ -61,6 +69,9 @@ pub struct SyncReport {
     pub changed: u64,
     pub vanished: u64,
     pub vanish_refused: bool,
+    /// Readings on the pages, and how many were new to the store.
+    pub readings: u64,
+    pub readings_new: u64,
     /// Stopped by a shutdown between two pages; the next start resumes it.
     pub interrupted: bool,
     pub duration: Duration,
@@ -126,6 +137,7 @@ pub async fn run_sync(
     store.start_run(&run).await.map_err(store_err)?;
     let cx = SyncContext {
         source: source.clone(),
+        role: rt.connector.role(),
         sync_id,
         mode,
         sync_started_at,
@@ -157,6 +169,17 @@ pub async fn run_sync(
                 return Ok(());
             };
             let page = page.map_err(connector_err)?;
+            if cx.role == Role::Telemetry && !page.records.is_empty() {
+                // A telemetry source adding devices would count a polled printer a second
+                // time beside its inventory record.
+                return Err(connector_err(ConnectorError::Protocol {
+                    endpoint: rt.connector.kind().to_string(),
+                    detail: format!(
+                        "a telemetry source returned {} device records; it may only return readings",
+                        page.records.len()
+                    ),
+                }));
+            }
             // While a page is written, the connector already reads the next one: the two
             // wait on different servers. A stop lets the write finish and drops the read.
             let (outcome, prefetched) = if page.done {
@@ -181,6 +204,8 @@ pub async fn run_sync(
             report.changed += outcome.changed;
             report.vanished += outcome.vanished;
             report.vanish_refused |= outcome.vanish_refused;
+            report.readings += outcome.readings;
+            report.readings_new += outcome.readings_new;
             on_page(Progress {
                 page: &outcome,
                 records_so_far: report.records,

@@ -45,32 +45,129 @@ pub struct AssetCount {
     pub count: i64,
 }
 
-/// Columns of `assets`, in the order of [`asset_values`] callers.
-pub const ASSET_COLUMNS: [&str; 23] = [
-    "source",
-    "external_id",
-    "item_type",
-    "class",
-    "name",
-    "serial",
-    "inventory_number",
-    "type_name",
-    "model",
-    "manufacturer",
-    "entity",
-    "location",
-    "status",
-    "phase",
-    "status_mapped",
-    "rated_power_mw",
-    "source_modified_at",
-    "record_hash",
-    "event_seq",
-    "first_seen_at",
-    "updated_at",
-    "vanished_at",
-    "seen_sync_id",
-];
+/// One row of `assets`, as ingest writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetRow {
+    pub source: String,
+    pub external_id: String,
+    pub item_type: String,
+    pub class: String,
+    pub name: Option<String>,
+    pub serial: Option<String>,
+    pub serial_key: Option<String>,
+    pub inventory_number: Option<String>,
+    pub type_name: Option<String>,
+    pub model: Option<String>,
+    pub manufacturer: Option<String>,
+    pub entity: Option<String>,
+    pub location: Option<String>,
+    pub status: Option<String>,
+    pub phase: String,
+    pub status_mapped: bool,
+    pub rated_power_mw: Option<i64>,
+    pub source_modified_at: Option<String>,
+    pub record_hash: i64,
+    pub event_seq: i64,
+    pub first_seen_at: i64,
+    pub updated_at: i64,
+    pub vanished_at: Option<i64>,
+    /// The full sync that saw it; `None` from an incremental sync, which keeps the mark.
+    pub seen_sync_id: Option<String>,
+}
+
+impl AssetRow {
+    /// Each column with its value: names and values cannot drift apart.
+    fn columns(self) -> [(&'static str, Val); 24] {
+        [
+            ("source", self.source.into()),
+            ("external_id", self.external_id.into()),
+            ("item_type", self.item_type.into()),
+            ("class", self.class.into()),
+            ("name", self.name.into()),
+            ("serial", self.serial.into()),
+            ("serial_key", self.serial_key.into()),
+            ("inventory_number", self.inventory_number.into()),
+            ("type_name", self.type_name.into()),
+            ("model", self.model.into()),
+            ("manufacturer", self.manufacturer.into()),
+            ("entity", self.entity.into()),
+            ("location", self.location.into()),
+            ("status", self.status.into()),
+            ("phase", self.phase.into()),
+            ("status_mapped", i64::from(self.status_mapped).into()),
+            ("rated_power_mw", self.rated_power_mw.into()),
+            ("source_modified_at", self.source_modified_at.into()),
+            ("record_hash", self.record_hash.into()),
+            ("event_seq", self.event_seq.into()),
+            ("first_seen_at", self.first_seen_at.into()),
+            ("updated_at", self.updated_at.into()),
+            ("vanished_at", self.vanished_at.into()),
+            ("seen_sync_id", self.seen_sync_id.into()),
+        ]
+    }
+}
+
+/// One row of `purchases`, as ingest writes it. Dates are `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseRow {
+    pub source: String,
+    pub external_id: String,
+    pub order_date: Option<String>,
+    pub buy_date: Option<String>,
+    pub delivery_date: Option<String>,
+    pub use_date: Option<String>,
+    pub warranty_end: Option<String>,
+    pub decommission_date: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub supplier: Option<String>,
+    pub order_number: Option<String>,
+    pub comment: Option<String>,
+    pub amount_unreadable: Option<String>,
+    pub record_hash: i64,
+    pub updated_at: i64,
+}
+
+impl PurchaseRow {
+    fn columns(self) -> [(&'static str, Val); 15] {
+        [
+            ("source", self.source.into()),
+            ("external_id", self.external_id.into()),
+            ("order_date", self.order_date.into()),
+            ("buy_date", self.buy_date.into()),
+            ("delivery_date", self.delivery_date.into()),
+            ("use_date", self.use_date.into()),
+            ("warranty_end", self.warranty_end.into()),
+            ("decommission_date", self.decommission_date.into()),
+            ("amount_cents", self.amount_cents.into()),
+            ("supplier", self.supplier.into()),
+            ("order_number", self.order_number.into()),
+            ("comment", self.comment.into()),
+            ("amount_unreadable", self.amount_unreadable.into()),
+            ("record_hash", self.record_hash.into()),
+            ("updated_at", self.updated_at.into()),
+        ]
+    }
+}
+
+/// Splits typed rows into the column names (taken from the first row) and their values.
+pub(super) fn split_columns<const N: usize>(
+    rows: impl IntoIterator<Item = [(&'static str, Val); N]>,
+) -> ([&'static str; N], Vec<Vec<Val>>) {
+    let mut names = [""; N];
+    let values = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .enumerate()
+                .map(|(i, (name, v))| {
+                    names[i] = name;
+                    v
+                })
+                .collect()
+        })
+        .collect();
+    (names, values)
+}
 
 pub const EVENT_COLUMNS: [&str; 12] = [
     "source",
@@ -85,24 +182,6 @@ pub const EVENT_COLUMNS: [&str; 12] = [
     "entity",
     "detail",
     "poll_run",
-];
-
-pub const PURCHASE_COLUMNS: [&str; 15] = [
-    "source",
-    "external_id",
-    "order_date",
-    "buy_date",
-    "delivery_date",
-    "use_date",
-    "warranty_end",
-    "decommission_date",
-    "amount_cents",
-    "supplier",
-    "order_number",
-    "comment",
-    "amount_unreadable",
-    "record_hash",
-    "updated_at",
 ];
 
 /// SQLite allows 32,766 parameters, PostgreSQL 65,535: IN lists stay well under both.
@@ -154,11 +233,15 @@ impl Tx {
         Ok(out)
     }
 
-    /// Inserts or replaces whole asset rows (values in [`ASSET_COLUMNS`] order).
-    pub async fn upsert_assets(&mut self, rows: Vec<Vec<Val>>) -> Result<(), StoreError> {
-        let updates: Vec<String> = ASSET_COLUMNS[2..]
+    /// Inserts or replaces whole asset rows.
+    pub async fn upsert_assets(&mut self, rows: Vec<AssetRow>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (columns, values) = split_columns(rows.into_iter().map(AssetRow::columns));
+        let updates: Vec<String> = columns
             .iter()
-            .filter(|c| **c != "first_seen_at")
+            .filter(|c| !matches!(**c, "source" | "external_id" | "first_seen_at"))
             .map(|c| match *c {
                 // An incremental sync does not see every asset: it leaves the full sync's mark.
                 "seen_sync_id" => {
@@ -172,8 +255,9 @@ impl Tx {
             "ON CONFLICT (source, external_id) DO UPDATE SET {}",
             updates.join(", ")
         );
-        self.insert_rows("assets", &ASSET_COLUMNS, rows, &suffix)
+        self.insert_rows("assets", &columns, values, &suffix)
             .await
+            .map(drop)
     }
 
     /// Appends events. A replayed event (same source, asset and seq) is refused by the
@@ -200,20 +284,27 @@ impl Tx {
             .collect();
         self.insert_rows("lifecycle_events", &EVENT_COLUMNS, rows, "")
             .await
+            .map(drop)
     }
 
-    /// Inserts or replaces purchase rows (values in [`PURCHASE_COLUMNS`] order).
-    pub async fn upsert_purchases(&mut self, rows: Vec<Vec<Val>>) -> Result<(), StoreError> {
-        let updates: Vec<String> = PURCHASE_COLUMNS[2..]
+    /// Inserts or replaces purchase rows.
+    pub async fn upsert_purchases(&mut self, rows: Vec<PurchaseRow>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (columns, values) = split_columns(rows.into_iter().map(PurchaseRow::columns));
+        let updates: Vec<String> = columns
             .iter()
+            .filter(|c| !matches!(**c, "source" | "external_id"))
             .map(|c| format!("{c} = excluded.{c}"))
             .collect();
         let suffix = format!(
             "ON CONFLICT (source, external_id) DO UPDATE SET {}",
             updates.join(", ")
         );
-        self.insert_rows("purchases", &PURCHASE_COLUMNS, rows, &suffix)
+        self.insert_rows("purchases", &columns, values, &suffix)
             .await
+            .map(drop)
     }
 
     /// Marks unchanged assets as seen by full sync `sync_id`.

@@ -5,6 +5,7 @@ mod alerts;
 mod assets;
 mod circularity;
 mod facts;
+mod readings;
 mod sources;
 mod sql;
 
@@ -16,8 +17,9 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 use thiserror::Error;
 
 pub use alerts::OutboxEntry;
-pub use assets::{AssetCount, EventRow, StoredAsset};
+pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset};
 pub use circularity::CircularityInputs;
+pub use readings::{LinkedAsset, ReadingRow};
 pub use sources::{PollRun, SourceState};
 pub use sql::{Tx, Val};
 

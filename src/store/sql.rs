@@ -160,14 +160,15 @@ impl Tx {
     }
 
     /// `INSERT INTO table (columns) VALUES … suffix` for every row, in as few statements as
-    /// the bind limits allow.
+    /// the bind limits allow. Returns the number of rows written.
     pub(super) async fn insert_rows(
         &mut self,
         table: &str,
         columns: &[&str],
         rows: Vec<Vec<Val>>,
         suffix: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
+        let mut written = 0;
         let per_stmt = (MAX_PARAMS / columns.len()).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -178,9 +179,9 @@ impl Tx {
                 placeholders(self.backend, chunk.len(), columns.len(), 1)
             );
             let vals: Vec<Val> = chunk.into_iter().flatten().collect();
-            self.exec(sql, vals).await?;
+            written += self.exec(sql, vals).await?;
         }
-        Ok(())
+        Ok(written)
     }
 }
 

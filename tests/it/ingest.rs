@@ -12,6 +12,7 @@ const SOURCE: &str = "glpi";
 async fn context(store: &Store, mode: SyncMode, sync_id: &str) -> SyncContext {
     store.source_state(SOURCE, "glpi", 1).await.unwrap();
     SyncContext {
+        role: parcd_connectors::Role::Inventory,
         source: SOURCE.into(),
         sync_id: sync_id.into(),
         mode,

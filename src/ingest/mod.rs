@@ -1,0 +1,80 @@
+//! Ingest: one page becomes state changes, in one transaction with its cursor.
+//!
+//! Records (inventory sources) are diffed against the stored assets (`records.rs`); at the
+//! end of a full sync the assets it did not see are vanished (`vanish.rs`); readings are
+//! appended (`readings.rs`). The same page applied twice changes nothing, so replaying it
+//! after a crash is safe.
+
+mod readings;
+mod records;
+mod vanish;
+
+use parcd_connectors::{Page, Role, SyncMode};
+
+use crate::store::{Store, StoreError};
+
+pub use records::asset_hash;
+
+/// The sync a page belongs to.
+#[derive(Debug, Clone)]
+pub struct SyncContext {
+    pub source: String,
+    pub role: Role,
+    pub sync_id: String,
+    pub mode: SyncMode,
+    pub sync_started_at: i64,
+    pub run_id: String,
+}
+
+/// What one page changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub records: u64,
+    pub created: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub vanished: u64,
+    pub events: u64,
+    /// A full sync that saw nothing while the store holds live assets is taken for a
+    /// broken answer, and nothing is marked vanished.
+    pub vanish_refused: bool,
+    /// Readings on the page, and how many of them were new to the store.
+    pub readings: u64,
+    pub readings_new: u64,
+    /// External ids whose stored asset or purchase changed: what the indicators recompute.
+    pub changed_ids: Vec<String>,
+}
+
+/// Applies `page` and advances the source's cursor, atomically.
+pub async fn apply_page(
+    store: &Store,
+    cx: &SyncContext,
+    page: &Page,
+    now: i64,
+) -> Result<PageOutcome, StoreError> {
+    let mut out = PageOutcome::default();
+    let mut tx = store.begin().await?;
+    records::apply(&mut tx, cx, &page.records, now, &mut out).await?;
+    readings::apply(&mut tx, cx, &page.readings, now, &mut out).await?;
+    let full = cx.mode == SyncMode::Full;
+    // A telemetry source measures and never says which devices exist; a source that has not
+    // changed since its last read said nothing about what vanished.
+    if page.done && full && cx.role == Role::Inventory && !page.unchanged {
+        vanish::apply(&mut tx, cx, now, &mut out).await?;
+    }
+    let sync = (!page.done).then_some((cx.mode.as_str(), cx.sync_id.as_str(), cx.sync_started_at));
+    tx.save_cursor(&cx.source, &page.cursor.0, sync).await?;
+    if page.done {
+        tx.sync_completed(&cx.source, full, now).await?;
+    }
+    tx.add_to_run(
+        &cx.run_id,
+        out.records as i64,
+        out.created as i64,
+        out.changed as i64,
+        out.vanished as i64,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,47 @@
+//! Readings: appended as they come, each once. A reading replayed after a crash, or read
+//! again by the next poll (a daily log re-read), has the same key and is not written twice.
+
+use parcd_connectors::Reading;
+
+use super::{PageOutcome, SyncContext};
+use crate::store::{ReadingRow, StoreError, Tx};
+
+pub(super) async fn apply(
+    tx: &mut Tx,
+    cx: &SyncContext,
+    readings: &[Reading],
+    now: i64,
+    out: &mut PageOutcome,
+) -> Result<(), StoreError> {
+    out.readings = readings.len() as u64;
+    if readings.is_empty() {
+        return Ok(());
+    }
+    let rows = readings
+        .iter()
+        .filter(|r| {
+            // NaN and infinities have no place in a counter or a gauge; a connector that
+            // sends one has misread its source.
+            let ok = r.value.is_finite();
+            if !ok {
+                tracing::warn!(source = %cx.source, quantity = %r.quantity, "reading is not a finite number; skipped");
+            }
+            ok
+        })
+        .map(|r| ReadingRow {
+            source: cx.source.clone(),
+            scope: r.subject.scope().to_string(),
+            subject: r.subject.key().to_string(),
+            quantity: r.quantity.clone(),
+            at: r.at.timestamp(),
+            value: r.value,
+            unit: r.unit.clone(),
+            measure: r.measure.as_str().to_string(),
+            serial_key: r.subject.join_serial(),
+            observed_at: now,
+            poll_run: Some(cx.run_id.clone()),
+        })
+        .collect();
+    out.readings_new = tx.insert_readings(rows).await?;
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Records: each one diffed against its stored asset, with its lifecycle events.
+//!
+//! The same record read twice changes nothing; a new asset gets a `first_seen` event, a
+//! phase change a `phase_change` event, a move between entities or locations a `moved`
+//! event, and an asset that comes back after vanishing a `reappeared` event. Events are
+//! numbered per asset, so replaying a page after a crash cannot write one twice.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use parcd_connectors::reading::join_key;
+use parcd_connectors::{AssetRecord, Phase, PurchaseRecord, SyncMode};
+
+use super::{PageOutcome, SyncContext};
+use crate::store::{AssetRow, EventRow, PurchaseRow, StoreError, StoredAsset, Tx};
+
+/// Stable 64-bit FNV-1a: the hash must not change between Rust releases, since it is stored.
+fn fnv1a(bytes: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// Hash of what the store keeps of an asset, purchase and source stamp aside: a bumped
+/// `date_mod` alone is no change.
+pub fn asset_hash(r: &AssetRecord) -> i64 {
+    let mut r = r.clone();
+    r.purchase = None;
+    r.modified_at = None;
+    fnv1a(&serde_json::to_vec(&r).expect("records serialise"))
+}
+
+fn purchase_hash(p: &PurchaseRecord) -> i64 {
+    fnv1a(&serde_json::to_vec(p).expect("purchases serialise"))
+}
+
+fn day(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// When a move into `phase` happened: the decommission date for retirements and exits
+/// when the source has one in the past, otherwise the moment parcd saw it.
+fn occurred_at(phase: Phase, purchase: Option<&PurchaseRecord>, now: i64) -> i64 {
+    if matches!(phase, Phase::Retired) || phase.is_exit() {
+        let d = purchase
+            .and_then(|p| p.decommission_date)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc().timestamp());
+        if let Some(t) = d
+            && t <= now
+        {
+            return t;
+        }
+    }
+    now
+}
+
+fn moved_detail(stored: &StoredAsset, r: &AssetRecord) -> Option<String> {
+    let mut parts = Vec::new();
+    if stored.entity != r.entity {
+        parts.push(format!(
+            "entity: {} -> {}",
+            stored.entity.as_deref().unwrap_or("-"),
+            r.entity.as_deref().unwrap_or("-")
+        ));
+    }
+    if stored.location != r.location {
+        parts.push(format!(
+            "location: {} -> {}",
+            stored.location.as_deref().unwrap_or("-"),
+            r.location.as_deref().unwrap_or("-")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The last record of each asset on a page, in first-seen order: a page may name an asset
+/// twice (an item edited while the source paged), and the last wins.
+fn latest_by_id(records: &[AssetRecord]) -> Vec<&AssetRecord> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    let mut latest: Vec<&AssetRecord> = Vec::with_capacity(records.len());
+    for r in records {
+        match index.get(r.external_id.as_str()) {
+            Some(i) => latest[*i] = r,
+            None => {
+                index.insert(r.external_id.as_str(), latest.len());
+                latest.push(r);
+            }
+        }
+    }
+    latest
+}
+
+/// What one record changes: its events, and the rows to write.
+struct RecordDiff {
+    events: Vec<EventRow>,
+    asset: Option<AssetRow>,
+    purchase: Option<PurchaseRow>,
+}
+
+/// Diffs `r` against its stored state.
+fn diff(
+    cx: &SyncContext,
+    r: &AssetRecord,
+    prior: Option<&StoredAsset>,
+    now: i64,
+    out: &mut PageOutcome,
+) -> RecordDiff {
+    let hash = asset_hash(r);
+    let mut seq = prior.map_or(0, |s| s.event_seq);
+    let mut events = Vec::new();
+    let mut event = |kind: &str, at: i64, from: Option<&str>, detail: Option<String>| {
+        seq += 1;
+        events.push(EventRow {
+            source: cx.source.clone(),
+            external_id: r.external_id.clone(),
+            seq,
+            occurred_at: at,
+            observed_at: now,
+            kind: kind.to_string(),
+            from_phase: from.map(str::to_string),
+            to_phase: Some(r.phase.as_str().to_string()),
+            class: r.class.as_str().to_string(),
+            entity: r.entity.clone(),
+            detail,
+            poll_run: Some(cx.run_id.clone()),
+        });
+    };
+    match prior {
+        None => {
+            out.created += 1;
+            event("first_seen", now, None, r.status.clone());
+        }
+        Some(s) if s.record_hash == hash && !s.vanished => out.unchanged += 1,
+        Some(s) => {
+            out.changed += 1;
+            if s.vanished {
+                event("reappeared", now, Some(&s.phase), None);
+            }
+            if s.phase != r.phase.as_str() {
+                let at = occurred_at(r.phase, r.purchase.as_ref(), now);
+                event("phase_change", at, Some(&s.phase), r.status.clone());
+            }
+            if let Some(detail) = moved_detail(s, r) {
+                event("moved", now, Some(&s.phase), Some(detail));
+            }
+        }
+    }
+    let asset_changed = prior.is_none_or(|s| s.record_hash != hash || s.vanished);
+    let asset = asset_changed.then(|| AssetRow {
+        source: cx.source.clone(),
+        external_id: r.external_id.clone(),
+        item_type: r.item_type.clone(),
+        class: r.class.as_str().to_string(),
+        name: r.name.clone(),
+        serial: r.serial.clone(),
+        serial_key: r.serial.as_deref().and_then(join_key),
+        inventory_number: r.inventory_number.clone(),
+        type_name: r.type_name.clone(),
+        model: r.model.clone(),
+        manufacturer: r.manufacturer.clone(),
+        entity: r.entity.clone(),
+        location: r.location.clone(),
+        status: r.status.clone(),
+        phase: r.phase.as_str().to_string(),
+        status_mapped: r.status_mapped,
+        rated_power_mw: r.rated_power_w.map(|w| (w * 1000.0).round() as i64),
+        source_modified_at: r.modified_at.clone(),
+        record_hash: hash,
+        event_seq: seq,
+        first_seen_at: now,
+        updated_at: now,
+        vanished_at: None,
+        seen_sync_id: (cx.mode == SyncMode::Full).then(|| cx.sync_id.clone()),
+    });
+    let purchase = r
+        .purchase
+        .as_ref()
+        .map(|p| (p, purchase_hash(p)))
+        .filter(|(_, ph)| prior.and_then(|s| s.purchase_hash) != Some(*ph))
+        .map(|(p, ph)| purchase_row(cx, r, p, ph, now));
+    RecordDiff {
+        events,
+        asset,
+        purchase,
+    }
+}
+
+fn purchase_row(
+    cx: &SyncContext,
+    r: &AssetRecord,
+    p: &PurchaseRecord,
+    hash: i64,
+    now: i64,
+) -> PurchaseRow {
+    if let Some(text) = &p.amount_unreadable {
+        tracing::warn!(
+            source = %cx.source,
+            item = %r.external_id,
+            value = %text,
+            "purchase amount is not a number parcd can read (write it as 1234.50 or 1 234,50); \
+             the purchase is listed as unreadable_amount and left out of the AGEC shares"
+        );
+    }
+    PurchaseRow {
+        source: cx.source.clone(),
+        external_id: r.external_id.clone(),
+        order_date: day(p.order_date),
+        buy_date: day(p.buy_date),
+        delivery_date: day(p.delivery_date),
+        use_date: day(p.use_date),
+        warranty_end: day(p.warranty_end),
+        decommission_date: day(p.decommission_date),
+        amount_cents: p.amount_cents,
+        supplier: p.supplier.clone(),
+        order_number: p.order_number.clone(),
+        comment: p.comment.clone(),
+        amount_unreadable: p.amount_unreadable.clone(),
+        record_hash: hash,
+        updated_at: now,
+    }
+}
+
+/// Diffs and writes the records of one page.
+pub(super) async fn apply(
+    tx: &mut Tx,
+    cx: &SyncContext,
+    records: &[AssetRecord],
+    now: i64,
+    out: &mut PageOutcome,
+) -> Result<(), StoreError> {
+    out.records = records.len() as u64;
+    if records.is_empty() {
+        return Ok(());
+    }
+    let latest = latest_by_id(records);
+    let ids: Vec<&str> = latest.iter().map(|r| r.external_id.as_str()).collect();
+    let stored = tx.stored_assets(&cx.source, &ids).await?;
+    let mut asset_rows = Vec::new();
+    let mut purchase_rows = Vec::new();
+    let mut events = Vec::new();
+    let mut unchanged_ids = Vec::new();
+    for r in latest {
+        let d = diff(cx, r, stored.get(&r.external_id), now, out);
+        if d.asset.is_none() {
+            unchanged_ids.push(r.external_id.as_str());
+        }
+        if d.asset.is_some() || d.purchase.is_some() {
+            out.changed_ids.push(r.external_id.clone());
+        }
+        events.extend(d.events);
+        asset_rows.extend(d.asset);
+        purchase_rows.extend(d.purchase);
+    }
+    out.events += events.len() as u64;
+    tx.upsert_assets(asset_rows).await?;
+    tx.upsert_purchases(purchase_rows).await?;
+    tx.insert_events(events).await?;
+    if cx.mode == SyncMode::Full {
+        tx.mark_seen(&cx.source, &cx.sync_id, &unchanged_ids)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_ignores_the_source_stamp_but_not_the_phase() {
+        let r = AssetRecord {
+            external_id: "Computer/1".into(),
+            item_type: "Computer".into(),
+            class: parcd_connectors::AssetClass::Laptop,
+            name: Some("PC".into()),
+            serial: None,
+            inventory_number: None,
+            type_name: None,
+            model: None,
+            manufacturer: None,
+            entity: None,
+            location: None,
+            status: None,
+            phase: Phase::InService,
+            status_mapped: true,
+            rated_power_w: None,
+            modified_at: Some("2024-01-01 00:00:00".into()),
+            purchase: None,
+        };
+        let mut bumped = r.clone();
+        bumped.modified_at = Some("2025-01-01 00:00:00".into());
+        assert_eq!(asset_hash(&r), asset_hash(&bumped));
+        let mut moved = r.clone();
+        moved.phase = Phase::Retired;
+        assert_ne!(asset_hash(&r), asset_hash(&moved));
+    }
+
+    #[test]
+    fn retirements_are_dated_by_the_decommission_date_when_it_is_past() {
+        let p = PurchaseRecord {
+            decommission_date: NaiveDate::from_ymd_opt(2025, 10, 31),
+            ..Default::default()
+        };
+        let now = 1_800_000_000;
+        assert_eq!(occurred_at(Phase::Retired, Some(&p), now), 1_761_868_800);
+        assert_eq!(occurred_at(Phase::InService, Some(&p), now), now);
+        assert_eq!(occurred_at(Phase::Recycled, None, now), now);
+    }
+}
