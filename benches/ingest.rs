@@ -16,8 +16,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use parcd::config::Config;
+use parcd::poll::sync::{SourceRuntime, run_sync};
 use parcd::store::Store;
-use parcd::sync::{SourceRuntime, run_sync};
 use parcd_connectors::{AssetRecord, PollRequest, SyncMode, build_connector};
 use parcd_fakes::glpi::{Fleet, FleetSpec, SimOptions, Simulator};
 
@@ -69,7 +69,7 @@ async fn child(kind: &str, db: &str, glpi: &str) {
             let sync_rss = peak_rss_kb();
             // The AGEC, REEN, DEEE and donation figures the daemon recomputes after each
             // burst of changes: read every asset and purchase, then sum. Best of 3.
-            let circularity = parcd::circularity::Circularity::new(
+            let circularity = parcd::live::circularity::Circularity::new(
                 store.clone(),
                 vec!["bench".into()],
                 config.agec.clone(),

@@ -1,28 +1,38 @@
 //! parcd: keeps the lifecycle of a public IT fleet from its inventories and publishes what
 //! a DSI must report under the French REEN and AGEC laws.
 //!
-//! The flow: [`parcd_connectors`] fetch and normalise → [`ingest`] diffs against the
-//! [`store`] in one transaction per page → [`metrics`] and [`http`] publish. [`scheduler`]
-//! runs each source on its cron schedule; [`daemon`] puts it all together.
+//! The folders follow the flow of data, and each one only uses the folders listed before
+//! it (a test, `layering_tests`, checks it):
+//!
+//! 1. the domain, pure (no I/O): [`footprint`], [`indicators`], [`agec`], [`alerts`]
+//!    (rules, messages, channels), [`readings`];
+//! 2. [`store`]: every SQL statement, on SQLite or PostgreSQL;
+//! 3. [`config`]: the configuration, read and validated;
+//! 4. [`metrics`]: the Prometheus registry and what each figure publishes;
+//! 5. [`live`]: the figures kept current as the store changes (fleet indicators, AGEC and
+//!    REEN figures, alerts queued and delivered);
+//! 6. [`poll`]: the poll pipeline: [`poll::scheduler`] runs each source on its cron
+//!    schedule, [`poll::sync`] reads its pages from the connector ([`parcd_connectors`]),
+//!    [`poll::ingest`] applies each page with its cursor in one transaction;
+//! 7. [`http`]: `/metrics`, the health probes and the read-only API;
+//! 8. [`daemon`]: puts it all together (and the logs);
+//! 9. [`report`]: the yearly AGEC declaration and REEN review;
+//! 10. [`cli`]: the command line, apart from the daemon.
 
 pub mod agec;
 pub mod alerts;
-pub mod circularity;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod demo;
-pub mod fleet;
 pub mod footprint;
 pub mod http;
 pub mod indicators;
-pub mod ingest;
+pub mod live;
 pub mod metrics;
-pub mod metrics_circularity;
-pub mod metrics_fleet;
+pub mod poll;
 pub mod readings;
 pub mod report;
-pub mod scheduler;
 pub mod store;
-pub mod sync;
-pub mod telemetry;
+
+#[cfg(test)]
+mod layering_tests;

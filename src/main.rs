@@ -20,8 +20,8 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
-        parcd::telemetry::init(parcd::config::LogFormat::Human, "info");
-        parcd::demo::run(args.clone(), parcd::daemon::stop_on_signals()).await?;
+        parcd::daemon::logging::init(parcd::config::LogFormat::Human, "info");
+        parcd::cli::demo::run(args.clone(), parcd::daemon::stop_on_signals()).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let config = match Config::load(cli.config.as_deref()) {
@@ -31,7 +31,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    parcd::telemetry::init(config.log.format, &config.log.level);
+    parcd::daemon::logging::init(config.log.format, &config.log.level);
     match cli.command {
         Command::Run => {
             parcd::daemon::run(&config, parcd::daemon::stop_on_signals(), None).await?;

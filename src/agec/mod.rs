@@ -11,7 +11,8 @@
 //! - [`share`]: € excl. VAT shares per category and year, to date and projected to
 //!   31 December, with the gap in €;
 //! - [`reen`]: the REEN reuse rate of retired equipment and the DEEE shares of exits;
-//! - [`settings`]: the `[agec]` section of the configuration.
+//! - [`settings`]: the `[agec]` section of the configuration;
+//! - [`year`]: one year's figures from the stored purchases and exits.
 
 pub mod category;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod quota;
 pub mod reen;
 pub mod settings;
 pub mod share;
+pub mod year;
 
 #[cfg(test)]
 mod tests;
@@ -32,3 +34,4 @@ pub use quota::{QuotaRow, QuotaTable, ReenTarget, Share};
 pub use reen::{DeeeYear, Donations, ExitFacts, ReenYear, deee_year, donations_year, reen_year};
 pub use settings::AgecConfig;
 pub use share::{AgecRules, Purchase, YearShares, year_shares};
+pub use year::{CircularityInputs, CircularityYear, year_figures};

@@ -6,16 +6,15 @@
 //! - [`settings`]: the `[alerts]` section of the configuration (language, reminders, channels);
 //! - [`channel`]: one destination ([`channel::Channel`]) and why a send failed;
 //! - [`email`]: the email channel (SMTP through lettre);
-//! - [`queue`]: an evaluation recorded, with its messages queued in the outbox;
-//! - [`dispatch`]: the outbox delivered, in order, retried through outages;
+//!
+//! Recording an evaluation and delivering the outbox need the store: they are in
+//! `live::alert_queue` and `live::alert_dispatch`.
 //! - [`webhook`]: the webhook channel (JSON POST: text, Teams Adaptive Card, or the notice);
 
 pub mod channel;
-pub mod dispatch;
 pub mod email;
 pub mod evaluate;
 pub mod message;
 pub mod model;
-pub mod queue;
 pub mod settings;
 pub mod webhook;

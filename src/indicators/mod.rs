@@ -13,6 +13,7 @@
 mod aggregate;
 mod engine;
 pub mod facts;
+mod lifespan;
 mod output;
 
 #[cfg(test)]
@@ -20,4 +21,5 @@ mod tests;
 
 pub use engine::{Engine, EngineSettings, NO_ENTITY};
 pub use facts::{AssetFacts, AssetKey};
+pub use lifespan::parse_lifespan;
 pub use output::{Group, Indicators, Simulation};

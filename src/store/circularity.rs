@@ -8,17 +8,7 @@ use sqlx::Row;
 
 use super::sql::{Val, bind_all, list};
 use super::{Store, StoreError};
-use crate::agec::{ExitFacts, Purchase};
-
-/// Purchases and exit facts, one of each per stored asset (vanished ones included: their €
-/// were spent and their exit, if any, happened).
-#[derive(Debug, Default, Clone)]
-pub struct CircularityInputs {
-    pub purchases: Vec<Purchase>,
-    pub exits: Vec<ExitFacts>,
-    /// Assets with no purchase data at all (no Infocom): they cannot be placed in any year.
-    pub without_purchase: u64,
-}
+use crate::agec::{CircularityInputs, ExitFacts, Purchase};
 
 fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())

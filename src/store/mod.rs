@@ -18,7 +18,6 @@ use thiserror::Error;
 
 pub use alerts::OutboxEntry;
 pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset};
-pub use circularity::CircularityInputs;
 pub use readings::{LinkedAsset, ReadingRow};
 pub use sources::{PollRun, SourceState};
 pub use sql::{Tx, Val};

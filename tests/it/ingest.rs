@@ -1,6 +1,6 @@
 //! Ingest against real databases: idempotence, events, vanish and resume state.
 
-use parcd::ingest::{SyncContext, apply_page};
+use parcd::poll::ingest::{SyncContext, apply_page};
 use parcd::store::Store;
 use parcd_connectors::{Phase, SyncMode};
 

@@ -137,12 +137,12 @@ fn the_alerting_rules_pass_their_unit_tests() {
 
 /// Every AGEC, REEN, DEEE, donation and alert series the dashboard and the rules query is one
 /// parcd declares: a renamed metric must not leave a panel or an alert silently empty. (These
-/// are declared with their full names in `src/metrics_circularity.rs`; the footprint names
+/// are declared with their full names in `src/metrics/circularity.rs`; the footprint names
 /// are built from parts and checked by the Prometheus test above.)
 #[test]
 fn the_dashboard_and_the_rules_query_only_circularity_metrics_parcd_declares() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let code = std::fs::read_to_string(root.join("src/metrics_circularity.rs")).unwrap();
+    let code = std::fs::read_to_string(root.join("src/metrics/circularity.rs")).unwrap();
     let name = regex::Regex::new(
         r"parcd_(agec|reen|deee|donat|alert|circularity|assets_without)[a-z0-9_]*",
     )

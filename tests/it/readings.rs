@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use parcd::ingest::{SyncContext, apply_page};
+use parcd::poll::ingest::{SyncContext, apply_page};
+use parcd::poll::sync::{SourceRuntime, run_sync};
 use parcd::store::Store;
-use parcd::sync::{SourceRuntime, run_sync};
 use parcd_connectors::{
     Connector, ConnectorError, Cursor, Measure, Page, Phase, PollRequest, Quantity, Reading, Role,
     Subject, SyncMode,

@@ -4,6 +4,9 @@
 //! Labels are bounded: source names come from the configuration, error types from a fixed
 //! list, classes and phases from enums, entities are capped (`[metrics] max_entities`).
 
+pub mod circularity;
+pub mod fleet;
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
@@ -30,9 +33,9 @@ pub struct Metrics {
     pub source_sync_in_progress: IntGaugeVec,
     assets: IntGaugeVec,
     /// The fleet indicators (footprint, coverage, ages).
-    pub fleet: crate::metrics_fleet::FleetMetrics,
+    pub fleet: crate::metrics::fleet::FleetMetrics,
     /// AGEC, REEN, DEEE, donations and alerts.
-    pub circularity: crate::metrics_circularity::CircularityMetrics,
+    pub circularity: crate::metrics::circularity::CircularityMetrics,
     entity_label: bool,
     max_entities: usize,
     published_entities: Mutex<HashSet<(String, String, String)>>,
@@ -172,8 +175,8 @@ impl Metrics {
                 .register(c)
                 .expect("each metric is registered once");
         }
-        let fleet = crate::metrics_fleet::FleetMetrics::new(&registry, max_entities);
-        let circularity = crate::metrics_circularity::CircularityMetrics::new(&registry);
+        let fleet = crate::metrics::fleet::FleetMetrics::new(&registry, max_entities);
+        let circularity = crate::metrics::circularity::CircularityMetrics::new(&registry);
         let m = Metrics {
             fleet,
             circularity,

@@ -3,7 +3,7 @@
 use crate::agec::YearShares;
 use crate::store::{Store, StoreError};
 
-use super::evaluate::{AlertRow, EvalSettings, State, evaluate};
+use crate::alerts::evaluate::{AlertRow, EvalSettings, State, evaluate};
 
 /// Evaluates `shares` (the current year) at `now`, stores the state changes and queues a
 /// message per notice and channel. Returns the alerts firing afterwards, for the metrics, and

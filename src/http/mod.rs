@@ -16,8 +16,8 @@ use crate::store::Store;
 
 #[derive(Clone)]
 pub struct HttpState {
-    pub fleet: Arc<crate::fleet::Fleet>,
-    pub circularity: Arc<crate::circularity::Circularity>,
+    pub fleet: Arc<crate::live::fleet::Fleet>,
+    pub circularity: Arc<crate::live::circularity::Circularity>,
     pub store: Store,
     pub metrics: Arc<Metrics>,
     /// (name, kind) of every configured source.
@@ -176,7 +176,7 @@ async fn simulate(
             ));
         };
         let value = value.replace("%3D", "=").replace("%3d", "=");
-        let (class, hours) = crate::cli::parse_lifespan(&value)
+        let (class, hours) = crate::indicators::parse_lifespan(&value)
             .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e}\n")))?;
         lifespans.insert(class, hours);
     }
@@ -194,7 +194,7 @@ struct AgecQuery {
 #[derive(Serialize)]
 struct AgecView {
     #[serde(flatten)]
-    figures: crate::circularity::CircularityYear,
+    figures: crate::agec::CircularityYear,
     /// Each listing (excluded, zero_amount, unplaced) is cut to this many entries.
     list_limit: usize,
 }

@@ -8,9 +8,9 @@
 
 use prometheus::{Gauge, GaugeVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
+use crate::agec::CircularityYear;
 use crate::agec::share::Figures;
 use crate::alerts::model::{QuotaKind, Rule};
-use crate::circularity::CircularityYear;
 
 fn gauge(name: &str, help: &str, labels: &[&str]) -> GaugeVec {
     GaugeVec::new(Opts::new(name, help), labels).expect("valid metric")

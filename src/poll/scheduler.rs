@@ -10,8 +10,8 @@ use tokio::sync::{Notify, watch};
 
 use crate::config::SourceConfig;
 use crate::metrics::Metrics;
+use crate::poll::sync::{SourceRuntime, SyncError, SyncReport, run_sync};
 use crate::store::Store;
-use crate::sync::{SourceRuntime, SyncError, SyncReport, run_sync};
 
 /// What the scheduler shares with the rest of the daemon.
 #[derive(Clone)]
@@ -21,7 +21,7 @@ pub struct Deps {
     /// Signalled after every committed page, so the asset counts are refreshed.
     pub changed: Arc<Notify>,
     /// Receives the assets each committed page changed, for the fleet indicators.
-    pub fleet_changes: Option<tokio::sync::mpsc::UnboundedSender<crate::fleet::Changed>>,
+    pub fleet_changes: Option<tokio::sync::mpsc::UnboundedSender<crate::live::fleet::Changed>>,
     /// Woken when a committed page changed an asset or a purchase, for the AGEC and REEN
     /// figures.
     pub circularity: Option<Arc<Notify>>,
@@ -92,7 +92,7 @@ pub async fn poll_source(
         .with_label_values(&[&name])
         .start_timer();
     let changed = deps.changed.clone();
-    let mut on_page = |p: crate::sync::Progress<'_>| {
+    let mut on_page = |p: crate::poll::sync::Progress<'_>| {
         m.source_records_read
             .with_label_values(&[&name])
             .inc_by(p.page.records);
@@ -120,7 +120,7 @@ pub async fn poll_source(
             && !p.page.changed_ids.is_empty()
         {
             // The receiver only goes away when the daemon stops.
-            let _ = tx.send(crate::fleet::Changed {
+            let _ = tx.send(crate::live::fleet::Changed {
                 source: name.clone(),
                 ids: p.page.changed_ids.clone(),
                 committed: std::time::Instant::now(),

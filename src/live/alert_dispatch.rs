@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
-use super::channel::Channel;
-use super::message::Language;
+use crate::alerts::channel::Channel;
+use crate::alerts::message::Language;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 

@@ -7,7 +7,7 @@ use thiserror::Error;
 use tokio::sync::watch;
 
 use crate::config::SourceConfig;
-use crate::ingest::{PageOutcome, SyncContext, apply_page};
+use crate::poll::ingest::{PageOutcome, SyncContext, apply_page};
 use crate::store::{PollRun, Store, StoreError};
 
 /// A configured source and its connector.

@@ -1,0 +1,237 @@
+//! What the commands do, beyond parsing: `sync --once`, `check-config --connect`, the
+//! indicators, the what-if, the AGEC figures and the reports, each on the configured store.
+
+use std::time::Duration;
+
+use super::progress::ProgressOut;
+use super::{ReenFormat, ReportCommand};
+use crate::config::Config;
+
+/// Runs `sync --once`: one sync per selected source, with progress on a terminal and plain
+/// lines otherwise. Returns false when a source failed.
+pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bool> {
+    if let Some(name) = only
+        && !config.sources.iter().any(|s| s.name == name)
+    {
+        let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        anyhow::bail!(
+            "no source named {name} in the configuration (sources: {})",
+            known.join(", ")
+        );
+    }
+    let store =
+        crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
+    let stop = crate::daemon::stop_on_signals();
+    let mut all_ok = true;
+    for rt in crate::daemon::runtimes(config)? {
+        if only.is_some_and(|n| n != rt.name()) {
+            continue;
+        }
+        let now = chrono::Utc::now();
+        let state = store
+            .source_state(rt.name(), rt.config.kind(), now.timestamp())
+            .await?;
+        let mode = crate::poll::scheduler::mode_for(&rt, state.last_full_sync_at, now);
+        let mut progress = ProgressOut::new(rt.name());
+        let result = crate::poll::sync::run_sync(
+            &store,
+            &rt,
+            mode,
+            &mut |p| progress.update(p.records_so_far, p.total_hint),
+            stop.clone(),
+        )
+        .await;
+        progress.finish();
+        match result {
+            Ok(r) => println!(
+                "{}: {} sync{}{}: {} records read, {} assets created, {} changed, {} vanished, \
+                 {} readings ({} new) in {:.1} s",
+                r.source,
+                r.mode.map_or("", |m| m.as_str()),
+                if r.resumed { " (resumed)" } else { "" },
+                if r.interrupted { " interrupted" } else { "" },
+                r.records,
+                r.created,
+                r.changed,
+                r.vanished,
+                r.readings,
+                r.readings_new,
+                r.duration.as_secs_f64()
+            ),
+            Err(e) => {
+                all_ok = false;
+                eprintln!("error: {e}");
+            }
+        }
+        rt.connector.close().await;
+    }
+    store.close().await;
+    Ok(all_ok)
+}
+
+/// `check-config --connect`: tries every source's `check()` and prints one line per source.
+/// True when all of them answered.
+pub async fn check_sources(config: &Config) -> bool {
+    // Each connector has its own request timeout; this bounds a source that would still
+    // hang (a TCP peer that never answers the TLS handshake).
+    const LIMIT: Duration = Duration::from_secs(120);
+    let mut all_ok = true;
+    if config.sources.is_empty() {
+        println!("# no source configured: nothing to connect to");
+    }
+    for s in &config.sources {
+        let label = format!("{} ({}, {})", s.name, s.kind(), s.connector.role().as_str());
+        let result = match parcd_connectors::build_connector(&s.connector) {
+            Err(e) => Err(e.to_string()),
+            Ok(c) => {
+                let r = match tokio::time::timeout(LIMIT, c.check()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(format!("{}: {e}", e.error_type().as_str())),
+                    Err(_) => Err(format!("timeout: no answer within {} s", LIMIT.as_secs())),
+                };
+                c.close().await;
+                r
+            }
+        };
+        match result {
+            Ok(()) => println!("# source {label}: ok"),
+            Err(e) => {
+                all_ok = false;
+                println!("# source {label}: FAILED: {e}");
+            }
+        }
+    }
+    all_ok
+}
+
+/// The fleet of the configured sources, computed from the store (for `indicators` and
+/// `simulate`).
+pub async fn fleet(config: &Config) -> anyhow::Result<crate::live::fleet::Fleet> {
+    let store =
+        crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
+    Ok(crate::live::fleet::Fleet::new(
+        store,
+        config.sources.iter().map(|s| s.name.clone()).collect(),
+        crate::indicators::EngineSettings {
+            footprint: config.footprint.clone(),
+            headcount: config.headcount.clone(),
+        },
+        config.agec.rules.origins.clone(),
+    ))
+}
+
+/// The simulation as a table: per class, the annual embodied GWP now and with the new
+/// lifespans.
+pub fn simulation_table(sim: &crate::indicators::Simulation) -> String {
+    let mut out = format!(
+        "{:<12} {:>22} {:>22} {:>8}\n",
+        "class", "embodied kgCO2e/y now", "with new lifespans", "change"
+    );
+    for (class, now) in &sim.current {
+        let before = now.get("gwp").copied().unwrap_or(0.0);
+        let after = sim
+            .simulated
+            .get(class)
+            .and_then(|m| m.get("gwp"))
+            .copied()
+            .unwrap_or(0.0);
+        let change = if before > 0.0 {
+            format!("{:+.0} %", 100.0 * (after - before) / before)
+        } else {
+            "-".to_string()
+        };
+        out.push_str(&format!(
+            "{class:<12} {before:>22.1} {after:>22.1} {change:>8}\n"
+        ));
+    }
+    out
+}
+
+/// The circularity figures of the configured sources.
+pub async fn circularity(config: &Config) -> anyhow::Result<crate::live::circularity::Circularity> {
+    let store =
+        crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
+    Ok(crate::live::circularity::Circularity::new(
+        store,
+        config.sources.iter().map(|s| s.name.clone()).collect(),
+        config.agec.clone(),
+    ))
+}
+
+/// Checks a report's year: reports are of years that have begun.
+pub fn report_year(year: i32, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    if !(2000..=today.year()).contains(&year) {
+        anyhow::bail!(
+            "--year {year}: a report covers a year that has begun (2000 to {})",
+            today.year()
+        );
+    }
+    Ok(())
+}
+
+/// Builds a report's text. The second value warns that the year is not over.
+pub async fn report(
+    config: &Config,
+    cmd: &ReportCommand,
+) -> anyhow::Result<(String, Option<String>)> {
+    let today = chrono::Utc::now().date_naive();
+    let to_date = |year: i32, complete: bool| {
+        (!complete)
+            .then(|| format!("note: {year} is not over; the figures are those known on {today}"))
+    };
+    match cmd {
+        ReportCommand::Agec { year, .. } => {
+            report_year(*year, today)?;
+            let (Some(siret), Some(organisation)) = (&config.agec.siret, &config.agec.organisation)
+            else {
+                anyhow::bail!(
+                    "the AGEC declaration names the buying body: set siret (14 digits) and \
+                     organisation (its legal name) in the [agec] section of {}",
+                    config.file.as_ref().map_or_else(
+                        || "the configuration".to_string(),
+                        |f| f.display().to_string()
+                    )
+                );
+            };
+            let figures = circularity(config).await?.year(*year, today).await?;
+            let csv = crate::report::declaration_csv(
+                &figures.agec,
+                &crate::report::Declarant {
+                    siret: siret.clone(),
+                    organisation: organisation.clone(),
+                },
+            );
+            Ok((csv, to_date(*year, figures.complete)))
+        }
+        ReportCommand::Reen { year, format, .. } => {
+            report_year(*year, today)?;
+            let figures = circularity(config).await?.year(*year, today).await?;
+            let fleet = fleet(config).await?;
+            // A closed year's footprint as it stood on 31 December, from the history.
+            let indicators = if figures.complete {
+                let end = chrono::NaiveDate::from_ymd_opt(*year, 12, 31)
+                    .ok_or_else(|| anyhow::anyhow!("--year {year} has no 31 December"))?;
+                fleet.at(end).await?
+            } else {
+                fleet.rebuild().await?
+            };
+            let r = crate::report::ReenReport {
+                year: *year,
+                organisation: config.agec.organisation.as_deref(),
+                generated_on: today,
+                complete: figures.complete,
+                reen: &figures.reen,
+                deee: &figures.deee,
+                donations: &figures.donations,
+                agec: &figures.agec,
+                indicators: &indicators,
+            };
+            let text = match format {
+                ReenFormat::Csv => crate::report::reen_csv(&r),
+                ReenFormat::Html => crate::report::reen_html(&r),
+            };
+            Ok((text, to_date(*year, figures.complete)))
+        }
+    }
+}

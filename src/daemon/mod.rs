@@ -1,0 +1,174 @@
+//! The daemon: store, metrics, HTTP server and one loop per source, until stopped.
+
+pub mod logging;
+mod tasks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parcd_connectors::{ConnectorError, build_connector};
+use thiserror::Error;
+use tokio::sync::{oneshot, watch};
+
+use crate::config::Config;
+use crate::http::{HttpState, router};
+use crate::metrics::Metrics;
+use crate::poll::scheduler::source_loop;
+use crate::poll::sync::SourceRuntime;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source} (change [server] listen or PARCD__SERVER__LISTEN)")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("source {source_name}: {error}")]
+    Connector {
+        source_name: String,
+        #[source]
+        error: ConnectorError,
+    },
+}
+
+/// Builds the connector of every configured source.
+pub fn runtimes(config: &Config) -> Result<Vec<Arc<SourceRuntime>>, DaemonError> {
+    config
+        .sources
+        .iter()
+        .map(|s| {
+            let connector =
+                build_connector(&s.connector).map_err(|error| DaemonError::Connector {
+                    source_name: s.name.clone(),
+                    error,
+                })?;
+            Ok(Arc::new(SourceRuntime {
+                config: s.clone(),
+                connector,
+            }))
+        })
+        .collect()
+}
+
+/// Runs until `stop` turns true. `bound` receives the HTTP address once listening (tests
+/// and the demo listen on port 0).
+pub async fn run(
+    config: &Config,
+    stop: watch::Receiver<bool>,
+    bound: Option<oneshot::Sender<SocketAddr>>,
+) -> Result<(), DaemonError> {
+    let store = Store::open(&config.database.url, config.database.max_connections).await?;
+    tracing::info!(
+        database = %crate::store::redact_url(&config.database.url),
+        backend = store.backend().as_str(),
+        "store ready"
+    );
+    let metrics = Arc::new(Metrics::new(
+        config.metrics.entity_label,
+        config.metrics.max_entities,
+    ));
+    let runtimes = runtimes(config)?;
+    restore_source_metrics(&store, &metrics, &runtimes).await?;
+    let (listener, addr) = bind(config).await?;
+    tracing::info!(%addr, "serving /metrics, /healthz, /readyz and /api/v1");
+
+    let live = tasks::Live::start(config, &store, &metrics, &runtimes, &stop);
+    let app = router(HttpState {
+        fleet: live.fleet.clone(),
+        circularity: live.circularity.clone(),
+        store: store.clone(),
+        metrics: metrics.clone(),
+        sources: Arc::new(
+            runtimes
+                .iter()
+                .map(|r| (r.name().to_string(), r.config.kind().to_string()))
+                .collect(),
+        ),
+    });
+    let server = tasks::serve(listener, app, stop.clone());
+    if let Some(tx) = bound {
+        let _ = tx.send(addr);
+    }
+    let loops: Vec<_> = runtimes
+        .iter()
+        .map(|rt| tokio::spawn(source_loop(live.deps.clone(), rt.clone(), stop.clone())))
+        .collect();
+
+    let mut stop_wait = stop.clone();
+    let _ = stop_wait.wait_for(|s| *s).await;
+    tracing::info!("stopping: finishing the pages under way");
+    for l in loops {
+        let _ = l.await;
+    }
+    for rt in &runtimes {
+        rt.connector.close().await;
+    }
+    live.join().await;
+    let _ = server.await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Registers each source's series, with its last success restored from the store so that
+/// "no success for a day" alerts stay true across restarts.
+async fn restore_source_metrics(
+    store: &Store,
+    metrics: &Metrics,
+    runtimes: &[Arc<SourceRuntime>],
+) -> Result<(), DaemonError> {
+    for rt in runtimes {
+        metrics.register_source(rt.name());
+        let state = store
+            .source_state(rt.name(), rt.config.kind(), chrono::Utc::now().timestamp())
+            .await?;
+        if let Some(t) = state.last_success_at {
+            metrics
+                .source_last_success
+                .with_label_values(&[rt.name()])
+                .set(t as f64);
+        }
+    }
+    Ok(())
+}
+
+async fn bind(config: &Config) -> Result<(tokio::net::TcpListener, SocketAddr), DaemonError> {
+    let bind_err = |source| DaemonError::Bind {
+        addr: config.server.listen,
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .map_err(bind_err)?;
+    let addr = listener.local_addr().map_err(bind_err)?;
+    Ok((listener, addr))
+}
+
+/// A stop signal that turns true on SIGINT or SIGTERM.
+pub fn stop_on_signals() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term => {}
+        }
+        let _ = tx.send(true);
+    });
+    rx
+}

@@ -1,0 +1,7 @@
+//! The poll pipeline: [`scheduler`] runs each source on its cron schedule, [`sync`] reads a
+//! sync's pages from the connector, [`ingest`] applies each page with its cursor in one
+//! transaction.
+
+pub mod ingest;
+pub mod scheduler;
+pub mod sync;
