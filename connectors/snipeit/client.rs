@@ -132,7 +132,7 @@ impl SnipeitClient {
         if !status.is_success() {
             return Err(refusal(endpoint, status, &headers, &body));
         }
-        let value: Value = serde_json::from_slice(&body).map_err(|e| ConnectorError::Decode {
+        let mut value: Value = serde_json::from_slice(&body).map_err(|e| ConnectorError::Decode {
             endpoint: endpoint.into(),
             detail: format!(
                 "not JSON ({e}): the page may have been cut short, or url is not the Snipe-IT base URL"
@@ -145,11 +145,12 @@ impl SnipeitClient {
             });
         }
         let total = value.get("total").and_then(Value::as_u64);
-        match (total, value.get("rows")) {
-            (Some(total), Some(Value::Array(rows))) => Ok(ListPage {
-                rows: rows.clone(),
-                total,
-            }),
+        let rows = value
+            .get_mut("rows")
+            .and_then(Value::as_array_mut)
+            .map(std::mem::take);
+        match (total, rows) {
+            (Some(total), Some(rows)) => Ok(ListPage { rows, total }),
             _ => Err(ConnectorError::Decode {
                 endpoint: endpoint.into(),
                 detail: format!(
