@@ -12,6 +12,7 @@
 mod framework;
 pub mod glpi;
 pub mod registry;
+pub mod snipeit;
 
 pub use framework::{amount, api, error, mapping, params, reading, record};
 

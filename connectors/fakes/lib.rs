@@ -9,3 +9,6 @@
 
 #[path = "../glpi/fake/mod.rs"]
 pub mod glpi;
+
+#[path = "../snipeit/fake/mod.rs"]
+pub mod snipeit;
