@@ -1,7 +1,9 @@
 //! Offline check against BoaviztAPI 2.5.0's own answers: the golden vectors of
-//! `shared/research/boaviztapi-2.5.0-reference/` (or the committed copy under
-//! `tests/fixtures/boaviztapi/` when `shared/` is absent), replayed through parcd's built-in
-//! factors and model. The live check against a running BoaviztAPI is in `tests/it/footprint.rs`.
+//! `shared/research/boaviztapi-2.5.0-reference/` (`shared/` beside the clone, or where
+//! `PARCD_SHARED_DIR` says), else the committed copy under `tests/fixtures/boaviztapi/`,
+//! replayed through parcd's built-in factors and model; and the check that this copy is the
+//! research's. The live check against a running BoaviztAPI is in
+//! `tests/it/footprint/boaviztapi.rs`.
 
 use std::path::PathBuf;
 
@@ -13,12 +15,11 @@ use super::load;
 use super::model::{Assumptions, Device, estimate};
 
 fn golden_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/research/boaviztapi-2.5.0-reference");
+    let shared = shared_research_dir();
     if shared.is_dir() {
         shared
     } else {
-        root.join("tests/fixtures/boaviztapi")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/boaviztapi")
     }
 }
 
@@ -185,25 +186,71 @@ fn parcd_reproduces_every_boaviztapi_golden_vector() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(compared >= 80, "only {compared} figures compared");
+    // Every vector of the folder is replayed: one added without a case would go unchecked.
+    let mut vectors: Vec<String> = file_names(&dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    let mut replayed: Vec<String> = cases().iter().map(|c| c.file.to_string()).collect();
+    vectors.sort();
+    replayed.sort();
+    assert_eq!(vectors, replayed, "the vectors of {}", dir.display());
 }
 
+/// Where the research copy of the vectors is: `PARCD_SHARED_DIR/research/…` when set, else
+/// `shared/` beside the clone, as CI has it.
+fn shared_research_dir() -> PathBuf {
+    let shared = std::env::var_os("PARCD_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    shared.join("research/boaviztapi-2.5.0-reference")
+}
+
+/// The names of the files of `dir`, sorted.
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The copy under `tests/fixtures/boaviztapi/` is what CI without `shared/` would replay: it
+/// must be the research's vectors, file for file. A missing research copy fails the test
+/// rather than passing it with nothing compared.
 #[test]
 fn the_committed_copy_of_the_golden_vectors_matches_shared_research() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/research/boaviztapi-2.5.0-reference");
-    let copy = root.join("tests/fixtures/boaviztapi");
-    for entry in std::fs::read_dir(&copy).unwrap() {
-        let path = entry.unwrap().path();
-        let theirs = shared.join(path.file_name().unwrap());
-        if theirs.is_file() {
-            assert_eq!(
-                std::fs::read(&path).unwrap(),
-                std::fs::read(&theirs).unwrap(),
-                "{} differs from shared/research: copy it again",
-                path.display()
-            );
-        }
+    let shared = shared_research_dir();
+    let copy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/boaviztapi");
+    assert!(
+        shared.is_dir(),
+        "the research copy of the golden vectors is not at {}: put the shared/ folder beside \
+         the clone, or set PARCD_SHARED_DIR to the shared/ folder",
+        shared.display()
+    );
+    let ours = file_names(&copy);
+    let theirs = file_names(&shared);
+    assert_eq!(
+        ours,
+        theirs,
+        "{} and {} hold different files: copy the research's again",
+        copy.display(),
+        shared.display()
+    );
+    let mut compared = 0;
+    for name in &ours {
+        assert_eq!(
+            std::fs::read(copy.join(name)).unwrap(),
+            std::fs::read(shared.join(name)).unwrap(),
+            "{} differs from {}: copy it again",
+            copy.join(name).display(),
+            shared.join(name).display()
+        );
+        compared += 1;
     }
+    // The 18 vectors `cases()` replays, and the README describing them.
+    assert_eq!(compared, cases().len() + 1, "files compared: {ours:?}");
 }
 
 #[test]

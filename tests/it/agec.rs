@@ -191,13 +191,12 @@ async fn purchases_in_glpi_reach_the_shares_the_metrics_and_the_api(db: TestDb) 
 
 on_both_backends! {
     agec_figures_follow_glpi => purchases_in_glpi_reach_the_shares_the_metrics_and_the_api;
+    purchases_files => purchases_from_a_file_count_in_their_categories_and_survive_a_broken_rewrite;
 }
 
 /// Consumables and paper bought outside the inventory, from a CSV export: counted in their
 /// categories, a bad line listed, and a broken rewrite of the file keeps its last good data.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn purchases_from_a_file_count_in_their_categories_and_survive_a_broken_rewrite() {
-    let db = TestDb::sqlite().await;
+async fn purchases_from_a_file_count_in_their_categories_and_survive_a_broken_rewrite(db: TestDb) {
     let sim = glpi(10).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("achats-hors-inventaire.csv");

@@ -72,7 +72,7 @@ async fn a_missed_quota_reaches_procurement_once_across_restarts_then_resolves(d
         "both rules in one message"
     );
     assert_eq!(body["notice"]["year_to_date"]["share"], 0.1);
-    // Later evaluations (each poll, every second) repeat nothing.
+    // Three more seconds of polls (one a second) send nothing more.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!((sink.received().len(), hook.received().len()), (1, 1));
     assert!(matches!(daemon.stop().await, Some(Ok(()))));

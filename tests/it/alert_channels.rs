@@ -669,8 +669,9 @@ async fn a_webhook_that_never_answers_times_out_within_its_timeout() {
         .expect_err("no answer");
     let elapsed = started.elapsed();
     assert_eq!(err.kind(), "timeout", "{err:?}");
+    // Its 1 s timeout, and no retry behind it: well under a second more.
     assert!(
-        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(4),
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_millis(1900),
         "{elapsed:?}"
     );
     let text = shown(&err);

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub use parcd::store::Backend;
 use parcd::store::Store;
 use parcd_connectors::{AssetClass, AssetRecord, Cursor, Page, Phase, PurchaseRecord};
 
@@ -68,22 +69,76 @@ pub async fn new_pg_database() -> String {
     format!("{base}/{name}")
 }
 
-/// Runs an async test body once on SQLite and once on PostgreSQL.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident => $body:ident;)+) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$body($crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$body($crate::helpers::TestDb::postgres().await).await
+/// What a test gets of a database, made anew for each backend by [`on_both_backends!`].
+pub trait Fresh: Sized {
+    fn fresh(backend: Backend) -> impl std::future::Future<Output = Self> + Send;
+}
+
+impl Fresh for TestDb {
+    async fn fresh(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => TestDb::sqlite().await,
+            Backend::Postgres => TestDb::postgres().await,
+        }
+    }
+}
+
+/// A database that exists and holds nothing, not even parcd's schema: for a test that hands
+/// its URL to the `parcd` binary, which creates the schema itself (`migrate`, `run`, `demo`).
+pub struct EmptyDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Fresh for EmptyDb {
+    async fn fresh(backend: Backend) -> EmptyDb {
+        match backend {
+            // The file does not exist yet: parcd creates it.
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("parcd.db").display());
+                EmptyDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
                 }
             }
-        )+
+            Backend::Postgres => EmptyDb {
+                url: new_pg_database().await,
+                backend,
+                _dir: None,
+            },
+        }
+    }
+}
+
+/// Runs an async test body once on SQLite and once on a new PostgreSQL database:
+/// `name => body;` hands `body` a migrated [`TestDb`], `name => body with EmptyDb;` an
+/// [`EmptyDb`] (any [`Fresh`] type). Each line makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    (@one $name:ident, $body:ident, []) => {
+        $crate::on_both_backends!(@one $name, $body, [$crate::helpers::TestDb]);
+    };
+    (@one $name:ident, $body:ident, [$db:ty]) => {
+        mod $name {
+            // `$db` is written in the calling module.
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::helpers::{Backend, Fresh};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(<$db as Fresh>::fresh(Backend::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body(<$db as Fresh>::fresh(Backend::Postgres).await).await
+            }
+        }
+    };
+    ($($name:ident => $body:ident $(with $db:ty)?;)+) => {
+        $( $crate::on_both_backends!(@one $name, $body, [$($db)?]); )+
     };
 }
 

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use parcd::config::Config;
 
 use crate::helpers::{Daemon, TestDb, config_text, eventually, free_port, glpi};
+use crate::on_both_backends;
 
 /// Kills the Prometheus server when the test ends, even on a failed assertion.
 struct Killed(std::process::Child);
@@ -16,9 +17,7 @@ impl Drop for Killed {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint() {
-    let db = TestDb::sqlite().await;
+async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint(db: TestDb) {
     let sim = glpi(250).await;
     let n = sim.with_fleet(|f| f.len());
     let config = Config::from_toml(&config_text(&db.url, &sim.base_url(), "")).unwrap();
@@ -98,6 +97,10 @@ async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint() {
     );
 
     daemon.stop().await;
+}
+
+on_both_backends! {
+    prometheus_scrapes_the_fleet => a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint;
 }
 
 #[test]

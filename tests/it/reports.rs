@@ -220,12 +220,19 @@ async fn a_synced_fleet_gives_the_data_gouv_declaration(db: TestDb) {
 
 on_both_backends! {
     agec_declaration_end_to_end => a_synced_fleet_gives_the_data_gouv_declaration;
+    reen_report => the_reen_report_is_an_escaped_html_page_or_a_five_column_csv;
+    agec_command => parcd_agec_prints_the_year_s_it_spend_in_cents;
+    purchase_without_amount => a_purchase_with_no_amount_is_listed_and_the_others_still_count;
+    foreign_amounts => foreign_amount_formats_are_read_or_listed_without_losing_the_rest;
 }
 
+/// Refused before any database is opened (so this runs once, not on both backends): the
+/// SQLite file the configuration names is never created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agec_declaration_needs_siret_and_organisation_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/parcd.db", dir.path().display());
+    let db_file = dir.path().join("parcd.db");
+    let db = format!("sqlite://{}", db_file.display());
     let year = this_year().to_string();
     for (name, agec) in [
         ("none.toml", String::new()),
@@ -268,6 +275,7 @@ async fn the_agec_declaration_needs_siret_and_organisation_and_says_where() {
             assert!(err.contains(needle), "{name}: missing {needle} in: {err}");
         }
         assert!(!file.exists(), "{name}: no declaration is written");
+        assert!(!db_file.exists(), "{name}: no database is opened");
     }
 }
 
@@ -302,10 +310,8 @@ async fn a_siret_that_is_not_14_digits_is_refused_by_check_config() {
 // ---------------------------------------------------------------------------------------
 // parcd report reen
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_reen_report_is_an_escaped_html_page_or_a_five_column_csv() {
+async fn the_reen_report_is_an_escaped_html_page_or_a_five_column_csv(db: TestDb) {
     let organisation = "Régie <Numérique> & Fils";
-    let db = TestDb::sqlite().await;
     let s = synced(&db, &agec_section(SIRET, organisation), |sim| {
         this_years_laptops(sim);
     })
@@ -393,15 +399,18 @@ async fn the_reen_report_is_an_escaped_html_page_or_a_five_column_csv() {
     assert_eq!(&find("report", "year")[2], year);
 }
 
+/// Refused before any database is opened (so this runs once, not on both backends): the
+/// SQLite file the configuration names is never created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_of_a_year_to_come_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
+    let db_file = dir.path().join("parcd.db");
     let config = write(
         dir.path(),
         "parcd.toml",
         &format!(
-            "[database]\nurl = \"sqlite://{}/parcd.db\"\n{}",
-            dir.path().display(),
+            "[database]\nurl = \"sqlite://{}\"\n{}",
+            db_file.display(),
             agec_section(SIRET, ORGANISATION)
         ),
     );
@@ -422,15 +431,14 @@ async fn a_report_of_a_year_to_come_is_refused_and_nothing_is_written() {
             "{args:?}: {err}"
         );
         assert!(!file.exists(), "{args:?}: nothing written");
+        assert!(!db_file.exists(), "{args:?}: no database is opened");
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // parcd agec
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parcd_agec_prints_the_year_s_it_spend_in_cents() {
-    let db = TestDb::sqlite().await;
+async fn parcd_agec_prints_the_year_s_it_spend_in_cents(db: TestDb) {
     let s = synced(&db, "", |sim| {
         this_years_laptops(sim);
     })
@@ -457,9 +465,7 @@ async fn parcd_agec_prints_the_year_s_it_spend_in_cents() {
 // ---------------------------------------------------------------------------------------
 // Bad input: listed with its reason, never dropped, never failing the rest
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_purchase_with_no_amount_is_listed_and_the_others_still_count() {
-    let db = TestDb::sqlite().await;
+async fn a_purchase_with_no_amount_is_listed_and_the_others_still_count(db: TestDb) {
     let mut missing = 0;
     let s = synced(&db, "", |sim| {
         this_years_laptops(sim);
@@ -483,8 +489,7 @@ async fn a_purchase_with_no_amount_is_listed_and_the_others_still_count() {
 /// exactly three digits (`"1.500 €"`: 1 500 € or 1.50 €?) and anything else is refused.
 /// A refused value never stops the sync: the purchase is listed as `unreadable_amount`
 /// with the text to correct, and every other purchase counts.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn foreign_amount_formats_are_read_or_listed_without_losing_the_rest() {
+async fn foreign_amount_formats_are_read_or_listed_without_losing_the_rest(db: TestDb) {
     let read = [
         ("PC-US", "1,234.50", 123_450),
         ("PC-DE", "1.234,50", 123_450),
@@ -500,7 +505,6 @@ async fn foreign_amount_formats_are_read_or_listed_without_losing_the_rest() {
         ("PC-AMBIGU-POINT", "1.500 €"),
         ("PC-AMBIGU-VIRGULE", "1,234"),
     ];
-    let db = TestDb::sqlite().await;
     let mut unreadable_ids = Vec::new();
     let s = synced(&db, "", |sim| {
         this_years_laptops(sim);

@@ -3,7 +3,8 @@
 //! `tests/run.sh` installs `boaviztapi==2.5.0` in a virtualenv and exports
 //! `PARCD_BOAVIZTAPI_BIN` (its `uvicorn`). The test starts it on a free loopback port, sends the
 //! same devices to both (explicit location, power, use ratio, duration and lifespan), and requires
-//! every criterion of every phase to agree within 0.5 %.
+//! every criterion of every phase to agree within 0.5 % where BoaviztAPI answers an exact figure,
+//! and at the digits it printed where it rounds (its EEE zone's use phase, see `Tally`).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -157,7 +158,7 @@ fn scenarios(lifespan: f64, power: f64) -> [Scenario; 3] {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parcd_agrees_with_a_running_boaviztapi_within_half_a_percent() {
+async fn parcd_agrees_with_a_running_boaviztapi_within_half_a_percent_or_its_rounding() {
     let bin = uvicorn();
     let server = Boavizta::start(&bin).await;
     let http = reqwest::Client::new();
