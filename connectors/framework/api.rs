@@ -91,6 +91,10 @@ pub struct Page {
     /// same fingerprint): nothing was read, and nothing may be taken as vanished. Only on a
     /// page that is `done`.
     pub unchanged: bool,
+    /// Rows of the source that could not be read as a device (no identity, no category...)
+    /// and were left out of `records`. The connector logs each with where it stands in the
+    /// source; the core counts them, so a DSI sees that part of its list is not measured.
+    pub rejected: u64,
     /// How many records the whole sync is expected to read, when the source says so
     /// (progress bars).
     pub total_hint: Option<u64>,

@@ -221,7 +221,7 @@ fn default_class_rules() -> Vec<ClassRule> {
         ClassRule::new("Computer", Some(r"tablet|tablette"), Tablet),
         ClassRule::new(
             "Computer",
-            Some(r"client l[ée]ger|thin ?client"),
+            Some(r"clients? l[ée]gers?|thin ?clients?"),
             ThinClient,
         ),
         ClassRule::new("Computer", None, Desktop),
@@ -412,6 +412,18 @@ mod tests {
             AssetClass::DeskPhone
         );
         assert_eq!(r.class_of("Rack", None, None), AssetClass::Other);
+    }
+
+    #[test]
+    fn thin_clients_are_found_in_the_singular_and_the_plural() {
+        let r = ClassRules::default();
+        for name in ["Client léger", "Clients légers", "Thin Clients", "thin client"] {
+            assert_eq!(
+                r.class_of("Computer", Some(name), None),
+                AssetClass::ThinClient,
+                "{name}"
+            );
+        }
     }
 
     #[test]

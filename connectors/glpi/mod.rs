@@ -293,6 +293,7 @@ impl Connector for GlpiConnector {
             records,
             readings: Vec::new(),
             unchanged: false,
+            rejected: 0,
             cursor: cur.encode(),
             done,
             total_hint,

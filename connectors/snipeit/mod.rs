@@ -303,6 +303,7 @@ impl Connector for SnipeitConnector {
             cursor: cur.encode(),
             done,
             unchanged: false,
+            rejected: 0,
             total_hint,
         })
     }

@@ -27,6 +27,7 @@ pub struct Metrics {
     pub source_errors: IntCounterVec,
     pub source_records_read: IntCounterVec,
     pub source_readings_read: IntCounterVec,
+    pub source_records_rejected: IntCounterVec,
     pub source_asset_changes: IntCounterVec,
     pub source_unmapped_status: IntGaugeVec,
     pub source_vanish_refused: IntCounterVec,
@@ -100,6 +101,14 @@ impl Metrics {
             &["source"],
         )
         .expect("valid metric");
+        let source_records_rejected = IntCounterVec::new(
+            opts(
+                "parcd_source_records_rejected_total",
+                "Rows of the source that could not be read as devices (no identity, no category) and were left out; the connector logs each.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
         let source_asset_changes = IntCounterVec::new(
             opts(
                 "parcd_source_asset_changes_total",
@@ -164,6 +173,7 @@ impl Metrics {
             Box::new(source_errors.clone()),
             Box::new(source_records_read.clone()),
             Box::new(source_readings_read.clone()),
+            Box::new(source_records_rejected.clone()),
             Box::new(source_asset_changes.clone()),
             Box::new(source_unmapped_status.clone()),
             Box::new(source_vanish_refused.clone()),
@@ -187,6 +197,7 @@ impl Metrics {
             source_errors,
             source_records_read,
             source_readings_read,
+            source_records_rejected,
             source_asset_changes,
             source_unmapped_status,
             source_vanish_refused,
@@ -213,6 +224,7 @@ impl Metrics {
         self.source_up.with_label_values(&[source]).set(0);
         self.source_records_read.with_label_values(&[source]);
         self.source_readings_read.with_label_values(&[source]);
+        self.source_records_rejected.with_label_values(&[source]);
         self.source_unmapped_status.with_label_values(&[source]);
         self.source_vanish_refused.with_label_values(&[source]);
         self.source_sync_in_progress

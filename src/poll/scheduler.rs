@@ -99,6 +99,9 @@ pub async fn poll_source(
         m.source_readings_read
             .with_label_values(&[&name])
             .inc_by(p.page.readings);
+        m.source_records_rejected
+            .with_label_values(&[&name])
+            .inc_by(p.page.rejected);
         for (label, n) in [
             ("created", p.page.created),
             ("changed", p.page.changed),

@@ -72,6 +72,8 @@ pub struct SyncReport {
     /// Readings on the pages, and how many were new to the store.
     pub readings: u64,
     pub readings_new: u64,
+    /// Rows of the source left out as unreadable (see `Page::rejected`).
+    pub rejected: u64,
     /// Stopped by a shutdown between two pages; the next start resumes it.
     pub interrupted: bool,
     pub duration: Duration,
@@ -206,6 +208,7 @@ pub async fn run_sync(
             report.vanish_refused |= outcome.vanish_refused;
             report.readings += outcome.readings;
             report.readings_new += outcome.readings_new;
+            report.rejected += outcome.rejected;
             on_page(Progress {
                 page: &outcome,
                 records_so_far: report.records,

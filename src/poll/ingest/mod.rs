@@ -41,6 +41,8 @@ pub struct PageOutcome {
     /// Readings on the page, and how many of them were new to the store.
     pub readings: u64,
     pub readings_new: u64,
+    /// Rows the connector could not read as devices (see `Page::rejected`).
+    pub rejected: u64,
     /// External ids whose stored asset or purchase changed: what the indicators recompute.
     pub changed_ids: Vec<String>,
 }
@@ -52,7 +54,10 @@ pub async fn apply_page(
     page: &Page,
     now: i64,
 ) -> Result<PageOutcome, StoreError> {
-    let mut out = PageOutcome::default();
+    let mut out = PageOutcome {
+        rejected: page.rejected,
+        ..PageOutcome::default()
+    };
     let mut tx = store.begin().await?;
     records::apply(&mut tx, cx, &page.records, now, &mut out).await?;
     readings::apply(&mut tx, cx, &page.readings, now, &mut out).await?;
