@@ -5,6 +5,8 @@
 //! in order and the first match wins; the configured rules come before the shipped ones, so a
 //! DSI can always overrule a default.
 
+use std::sync::LazyLock;
+
 use regex::Regex;
 use serde::Serialize;
 
@@ -115,6 +117,26 @@ pub struct OriginRule {
     pub shipped: bool,
 }
 
+/// A word that negates the reuse word after it: "non reconditionné", "pas de matériel
+/// reconditionné", "not refurbished".
+static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(non|pas|not|sans|aucun|ni)\s+(\w+['’]?\s*){0,2}$").expect("valid pattern")
+});
+
+/// A yes/no field written into a comment, answered no: "Reconditionné: Non" (Snipe-IT custom
+/// fields and spreadsheet columns land in the comment that way).
+static NEGATION_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\w*\s*[:=]\s*(non|no|n|faux|false|0|aucun)\b").expect("valid pattern")
+});
+
+/// Whether `re` finds a place in `text` that is not negated. The shipped rules read free text
+/// that carries answers as well as descriptions: "Reconditionné: Non" is a new device.
+fn affirmed(re: &Regex, text: &str) -> bool {
+    re.find_iter(text).any(|m| {
+        !NEGATION_BEFORE.is_match(&text[..m.start()]) && !NEGATION_AFTER.is_match(&text[m.end()..])
+    })
+}
+
 impl OriginRule {
     /// Builds a rule from `(field, pattern)` pairs. Patterns are case-insensitive, since buyers
     /// write "Reconditionné", "RECONDITIONNE" and "reconditionné" alike; write `(?-i)` at the
@@ -161,10 +183,18 @@ impl OriginRule {
         })
     }
 
+    /// A configured pattern is taken as written; a shipped one must also be affirmed, not
+    /// negated, in the text (see [`affirmed`]).
     pub fn matches(&self, input: &RuleInput<'_>) -> bool {
-        self.matchers
-            .iter()
-            .all(|(field, re)| input.get(*field).is_some_and(|text| re.is_match(text)))
+        self.matchers.iter().all(|(field, re)| {
+            input.get(*field).is_some_and(|text| {
+                if self.shipped {
+                    affirmed(re, text)
+                } else {
+                    re.is_match(text)
+                }
+            })
+        })
     }
 
     /// `(field key, pattern as written)`, for `check-config`.
@@ -323,6 +353,35 @@ mod tests {
             assert_eq!(c.origin, Some(Origin::Reuse), "{text}");
             assert_eq!(c.rule.as_deref(), Some("reemploi-commentaire"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_reuse_word_answered_no_or_negated_does_not_make_a_reuse_purchase() {
+        let rules = OriginRules::default();
+        for text in [
+            "Reconditionné: Non",
+            "Lot 12\nReconditionné : non\nDate de réception: 2024-03-01",
+            "reconditionne=false",
+            "Refurbished: No",
+            "PC non reconditionné",
+            "pas de matériel reconditionné",
+            "not refurbished",
+        ] {
+            let c = rules.classify(&comment(text));
+            assert_eq!(c.origin, None, "{text}");
+        }
+        for text in [
+            "Reconditionné: Oui",
+            "Lot 12\nReconditionné: oui",
+            "non garanti, reconditionné grade B",
+        ] {
+            let c = rules.classify(&comment(text));
+            assert_eq!(c.origin, Some(Origin::Reuse), "{text}");
+        }
+        // A configured rule is taken as written.
+        let mine =
+            OriginRule::new("mine", Origin::Reuse, &[(Field::Comment, "reconditionn")]).unwrap();
+        assert!(mine.matches(&comment("Reconditionné: Non")));
     }
 
     #[test]

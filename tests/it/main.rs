@@ -31,3 +31,4 @@ mod ingest;
 mod prometheus;
 mod readings;
 mod reports;
+mod snipeit;
