@@ -240,7 +240,10 @@ async fn main() {
     .await
     .expect("simulator");
     let snipeit = parcd_fakes::snipeit::SnipeitFake::start(
-        parcd_fakes::snipeit::Fleet::generate(&parcd_fakes::snipeit::FleetSpec { assets, seed: 42 }),
+        parcd_fakes::snipeit::Fleet::generate(&parcd_fakes::snipeit::FleetSpec {
+            assets,
+            seed: 42,
+        }),
         parcd_fakes::snipeit::FakeOptions {
             token: TOKEN.into(),
             denied_token: None,
@@ -311,7 +314,11 @@ async fn main() {
                 stored = field("assets=") as usize;
                 // Every source holds `assets` devices; GLPI's fleet counts its own (templates
                 // aside), which is `n`.
-                let expected = if bench.label == "glpi" || kind == "raw" { n } else { assets };
+                let expected = if bench.label == "glpi" || kind == "raw" {
+                    n
+                } else {
+                    assets
+                };
                 assert_eq!(stored, expected, "{}: every asset stored", bench.label);
                 secs.push(field("seconds="));
                 rss.push(field("rss_kb=") / 1024.0);

@@ -417,7 +417,12 @@ mod tests {
     #[test]
     fn thin_clients_are_found_in_the_singular_and_the_plural() {
         let r = ClassRules::default();
-        for name in ["Client léger", "Clients légers", "Thin Clients", "thin client"] {
+        for name in [
+            "Client léger",
+            "Clients légers",
+            "Thin Clients",
+            "thin client",
+        ] {
             assert_eq!(
                 r.class_of("Computer", Some(name), None),
                 AssetClass::ThinClient,

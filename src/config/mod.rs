@@ -530,7 +530,7 @@ mod tests {
             url = "https://glpi/apirest.php"
             [[sources]]
             name = "snipe"
-            kind = "snipeit"
+            kind = "snipe-it"
             "#,
         )
         .unwrap_err();
