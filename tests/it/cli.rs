@@ -300,3 +300,51 @@ fn the_shipped_example_configuration_is_valid() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("example-user-token"));
 }
+
+/// The example's commented blocks of other kinds, taken in: every key they show is a key
+/// parcd accepts, with a value it accepts.
+#[test]
+fn the_example_blocks_of_other_kinds_are_valid() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/parcd.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (head, blocks) = text
+        .split_once("## Other kinds of source.")
+        .expect("the example has a section of other kinds");
+    let mut config = head.to_string();
+    let mut kinds = Vec::new();
+    for line in blocks.lines() {
+        if let Some(code) = line.strip_prefix("# ")
+            && !line.starts_with("##")
+        {
+            if let Some(kind) = code.strip_prefix("kind = ") {
+                kinds.push(kind.trim_matches('"').to_string());
+            }
+            config.push_str(code);
+            config.push('\n');
+        }
+    }
+    assert!(kinds.contains(&"snipeit".to_string()), "{kinds:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parcd.toml");
+    std::fs::write(&file, &config).unwrap();
+    let out = parcd()
+        .args(["--config", file.to_str().unwrap(), "check-config"])
+        .env("PARCD_GLPI_APP_TOKEN", "example-app-token")
+        .env("PARCD_GLPI_USER_TOKEN", "example-user-token")
+        .env("PARCD_SNIPEIT_API_TOKEN", "example-snipe-token")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{config}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for kind in &kinds {
+        assert!(
+            stdout.contains(&format!("kind = \"{kind}\"")),
+            "{kind} in:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("example-snipe-token"));
+}
