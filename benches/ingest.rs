@@ -251,7 +251,7 @@ async fn main() {
     )
     .await
     .expect("Snipe-IT fake");
-    let benches = vec![
+    let benches = [
         Bench {
             label: "glpi",
             source: format!(

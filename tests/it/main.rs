@@ -4,12 +4,14 @@
 //! `NAME::sqlite` on a new SQLite file and `NAME::postgres` on a new database of the
 //! PostgreSQL server at `PARCD_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`). The
 //! body gets a migrated `TestDb`, or an `EmptyDb` when it hands the URL to the `parcd` binary,
-//! which creates the schema itself. That is 24 bodies, 48 tests: agec 2, agec_alerts 2, cli 3
+//! which creates the schema itself. That is 36 bodies, 72 tests: agec 2, agec_alerts 2, cli 3
 //! (migrate, the daemon stopped by SIGTERM, the demo), crash 1, daemon 2, indicators 2,
-//! ingest 6, prometheus 1, reports 5.
+//! ingest 6, prometheus 1, readings 6, reports 5, snipeit 6 (`test_list.rs` checks this
+//! sentence against the files).
 //!
 //! The other tests open no database and run once: alert_channels and alert_tls (channels
-//! built from configuration, real SMTP and HTTP servers), footprint (the estimate command and
+//! built from configuration, real SMTP and HTTP servers), connect (`check-config --connect`
+//! against the fakes), footprint (the estimate command and
 //! the comparisons with BoaviztAPI), cli's configuration checks, prometheus' promtool checks
 //! of the shipped rules and dashboard, and reports' configuration checks. Two of those, a
 //! report of a year to come and a declaration without SIRET, give parcd a SQLite URL and check
@@ -32,3 +34,4 @@ mod prometheus;
 mod readings;
 mod reports;
 mod snipeit;
+mod test_list;
