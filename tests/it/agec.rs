@@ -7,7 +7,7 @@ use parcd_fakes::glpi::{SimHandle, SqlDate};
 use serde_json::Value;
 
 use crate::helpers::{
-    Daemon, TestDb, config_text, eventually, get_json, glpi, metrics_text, sample,
+    Daemon, TestDb, config_text, eventually, get_json, glpi, json_when_ready, metrics_text, sample,
 };
 use crate::on_both_backends;
 
@@ -229,8 +229,9 @@ async fn purchases_from_a_file_count_in_their_categories_and_survive_a_broken_re
             .unwrap_or(Value::Null)
     };
     eventually(30, "the file's purchases are counted", || async {
-        let agec = get_json(&format!("{base}/api/v1/agec")).await;
-        category(&agec, "printing_consumables")["purchases"] == 1
+        json_when_ready(&format!("{base}/api/v1/agec"))
+            .await
+            .is_some_and(|agec| category(&agec, "printing_consumables")["purchases"] == 1)
     })
     .await;
     let agec = get_json(&format!("{base}/api/v1/agec")).await;

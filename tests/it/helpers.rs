@@ -256,6 +256,18 @@ pub async fn get_json(url: &str) -> serde_json::Value {
     r.json().await.expect("JSON")
 }
 
+/// A JSON document parcd serves with 200, or `None` while it answers 503: the figures of a
+/// daemon that has just started are computed in the background, so a poll loop must wait
+/// for them instead of failing on the first request. Any other status fails the test.
+pub async fn json_when_ready(url: &str) -> Option<serde_json::Value> {
+    let r = reqwest::get(url).await.expect("parcd answers");
+    match r.status().as_u16() {
+        503 => None,
+        200 => Some(r.json().await.expect("JSON")),
+        other => panic!("{url} answered {other}"),
+    }
+}
+
 /// Polls `check` every 100 ms until it holds, or panics after `secs` seconds.
 pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use parcd::config::Config;
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, get_json, glpi, parcd, sample};
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, get_json, glpi, json_when_ready, parcd, sample,
+};
 use crate::on_both_backends;
 
 /// Every number of a JSON document is finite (serde_json writes NaN and infinities as null,
@@ -39,7 +41,9 @@ async fn indicators_follow_the_source_within_two_seconds(db: TestDb) {
     };
     let live = sim.with_fleet(|f| f.len()) as u64;
     eventually(30, "indicators cover the whole fleet", || async {
-        get_json(&api).await["total"]["devices"].as_u64() == Some(live)
+        json_when_ready(&api)
+            .await
+            .is_some_and(|v| v["total"]["devices"].as_u64() == Some(live))
     })
     .await;
     let v = get_json(&api).await;
