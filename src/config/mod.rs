@@ -1,6 +1,8 @@
 //! parcd's configuration: one TOML file, every key overridable by `PARCD__SECTION__KEY`
 //! environment variables, every mistake reported at once with its key and its fix.
 
+pub(crate) mod checks;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -224,18 +226,8 @@ impl Config {
                 .table("database")
                 .unwrap_or_else(|| Params::new("database", Map::new()));
             let url = p.string_or("url", DEFAULT_DATABASE_URL);
-            if !(url.starts_with("sqlite:")
-                || url.starts_with("postgres://")
-                || url.starts_with("postgresql://"))
-            {
-                p.issue(
-                    "url",
-                    format!(
-                        "\"{}\" is not a database parcd supports",
-                        crate::store::redact_url(&url)
-                    ),
-                    "use sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB",
-                );
+            if let Some(c) = checks::database_url(&url, &crate::store::redact_url(&url)) {
+                p.issue("url", c.problem, c.fix);
             }
             let max_connections = p.u64_in("max_connections", 8, 1, 200) as u32;
             root.absorb(p.finish());
@@ -262,12 +254,8 @@ impl Config {
                 }
             };
             let level = p.string_or("level", "info");
-            if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
-                p.issue(
-                    "level",
-                    format!("\"{level}\" is not a log level or filter"),
-                    "use error, warn, info, debug or trace (or a filter such as \"info,parcd=debug\")",
-                );
+            if let Some(c) = checks::log_filter(&level) {
+                p.issue("level", c.problem, c.fix);
             }
             root.absorb(p.finish());
             LogConfig { format, level }

@@ -54,6 +54,80 @@ fn a_config_with_several_mistakes_names_the_file_every_key_and_its_fix() {
     assert!(!err.contains("tok-5ecret"), "a secret leaked: {err}");
 }
 
+/// Values the libraries below would take and turn into silence or a stray schema: a log
+/// level tracing reads as a module name, database URLs that name no database or no file.
+#[test]
+fn a_log_level_typo_and_bare_database_urls_are_refused_with_their_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    for (level, url, needles) in [
+        (
+            "warning",
+            "postgres://",
+            &[
+                "log.level",
+                "\"warning\"",
+                "use \"warn\"",
+                "database.url",
+                "names no server",
+            ][..],
+        ),
+        (
+            "verbose",
+            "sqlite://",
+            &["log.level", "\"verbose\"", "database.url", "names no file"][..],
+        ),
+        (
+            "inf",
+            "postgres://postgres@127.0.0.1:5432/",
+            &[
+                "use \"info\"",
+                "names no database",
+                "postgres://USER@HOST:PORT/DATABASE",
+            ][..],
+        ),
+    ] {
+        let file = write(
+            &dir,
+            "parcd.toml",
+            &format!("[database]\nurl = \"{url}\"\n[log]\nlevel = \"{level}\"\n"),
+        );
+        let out = parcd()
+            .arg("--config")
+            .arg(&file)
+            .arg("check-config")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{level}, {url}: {err}");
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "missing {needle} in:\n{err}");
+        }
+    }
+}
+
+/// The same typo in `RUST_LOG` is set aside, said, and the file's level kept.
+#[test]
+fn a_rust_log_that_is_not_a_filter_of_levels_is_set_aside_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "parcd.toml", "[log]\nlevel = \"debug\"\n");
+    let out = parcd()
+        .arg("--config")
+        .arg(&file)
+        .arg("check-config")
+        .env("RUST_LOG", "warning")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("RUST_LOG is set aside")
+            && err.contains("\"warning\"")
+            && err.contains("level = \"debug\""),
+        "{err}"
+    );
+}
+
 #[test]
 fn check_config_prints_the_resolved_config_without_secrets() {
     let dir = tempfile::tempdir().unwrap();

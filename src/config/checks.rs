@@ -1,0 +1,181 @@
+//! Values the client libraries would accept but that cannot be what the DSI meant: each
+//! check gives the problem and the fix, for the configuration error that lists them all.
+
+/// A problem found in a value, and how to fix it.
+pub struct Problem {
+    pub problem: String,
+    pub fix: String,
+}
+
+const DATABASE_FIX: &str =
+    "use sqlite://PATH (embedded, a file) or postgres://USER@HOST:PORT/DATABASE";
+
+/// The database URL names a database parcd can keep its data in. sqlx fills what a URL
+/// leaves out with its own defaults: `postgres://` alone connects to the server and
+/// database of the environment (parcd's schema was once created in an unrelated database
+/// that way), and `sqlite://` alone opens a database that lives in memory and is lost at
+/// exit, so both are refused rather than completed.
+pub fn database_url(url: &str, redacted: &str) -> Option<Problem> {
+    let problem = |what: &str| {
+        Some(Problem {
+            problem: format!("\"{redacted}\" {what}"),
+            fix: DATABASE_FIX.to_string(),
+        })
+    };
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+            return problem("names no file: the data would live in memory and be lost at exit");
+        }
+        return None;
+    }
+    let Some(rest) = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+    else {
+        return problem("is not a database parcd supports");
+    };
+    let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let host = location.split_once('/').map_or(location, |(h, _)| h);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let database = location.split_once('/').map_or("", |(_, d)| d);
+    let in_query = |key: &str| {
+        query.split('&').any(|kv| {
+            kv.split_once('=')
+                .is_some_and(|(k, v)| k == key && !v.is_empty())
+        })
+    };
+    if host.is_empty() && !in_query("host") {
+        return problem("names no server");
+    }
+    if database.is_empty() && !in_query("dbname") {
+        return problem(
+            "names no database: parcd would create its tables in the server's default one",
+        );
+    }
+    None
+}
+
+const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+/// The log filter is made of levels: `info`, or `info,parcd=debug`. tracing reads a bare word
+/// that is not a level as a module name to show at every level, so `warning` or `verbose`
+/// would hide every message parcd writes, errors included.
+pub fn log_filter(filter: &str) -> Option<Problem> {
+    let fix = |suggested: &str| {
+        format!(
+            "use {suggested}one of error, warn, info, debug or trace (or a filter such as \"info,parcd=debug\")"
+        )
+    };
+    for directive in filter.split(',').map(str::trim) {
+        if directive.is_empty() {
+            continue;
+        }
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level)
+            .trim();
+        if !LEVELS.iter().any(|l| l.eq_ignore_ascii_case(level)) {
+            let suggested = LEVELS
+                .iter()
+                .find(|l| level.to_ascii_lowercase().starts_with(&l[..3]))
+                .map(|l| format!("\"{l}\", "))
+                .unwrap_or_default();
+            return Some(Problem {
+                problem: format!("\"{level}\" in \"{filter}\" is not a log level"),
+                fix: fix(&suggested),
+            });
+        }
+    }
+    if tracing_subscriber::EnvFilter::try_new(filter).is_err() {
+        return Some(Problem {
+            problem: format!("\"{filter}\" is not a log filter"),
+            fix: fix(""),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_that_name_a_place_to_keep_data_pass() {
+        for url in [
+            "sqlite://parcd.db",
+            "sqlite:///var/lib/parcd/parcd.db",
+            "sqlite:parcd.db?mode=rwc",
+            "postgres://postgres@127.0.0.1:5432/parcd",
+            "postgresql://parcd:pw@db.example/parcd?sslmode=require",
+            "postgres:///parcd?host=/run/postgresql",
+            "postgres://db.example?dbname=parcd",
+        ] {
+            assert!(database_url(url, url).is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn bare_or_memory_database_urls_are_refused_with_the_fix() {
+        for (url, says) in [
+            ("postgres://", "no server"),
+            ("postgresql://", "no server"),
+            ("postgres://db.example", "no database"),
+            ("postgres://parcd@db.example:5432/", "no database"),
+            ("sqlite://", "no file"),
+            ("sqlite:", "no file"),
+            ("sqlite::memory:", "no file"),
+            ("sqlite://x.db?mode=memory", "no file"),
+            (
+                "mysql://root@localhost/parcd",
+                "not a database parcd supports",
+            ),
+        ] {
+            let p = database_url(url, url).unwrap_or_else(|| panic!("{url} passed"));
+            assert!(p.problem.contains(says), "{url}: {}", p.problem);
+            assert!(
+                p.fix.contains("postgres://USER@HOST:PORT/DATABASE"),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn log_filters_of_levels_pass() {
+        for f in [
+            "info",
+            "WARN",
+            "off",
+            "info,parcd=debug",
+            "warn,sqlx=error",
+            " debug ",
+        ] {
+            assert!(log_filter(f).is_none(), "{f}");
+        }
+    }
+
+    #[test]
+    fn a_word_that_is_not_a_level_is_refused_and_the_level_it_resembles_suggested() {
+        for (f, suggested) in [
+            ("warning", Some("\"warn\"")),
+            ("inf", Some("\"info\"")),
+            ("verbose", None),
+            ("info,parcd=verbose", None),
+            ("parcd", None),
+        ] {
+            let p = log_filter(f).unwrap_or_else(|| panic!("{f} passed"));
+            assert!(
+                p.problem.contains("is not a log level"),
+                "{f}: {}",
+                p.problem
+            );
+            if let Some(s) = suggested {
+                assert!(p.fix.contains(s), "{f}: {}", p.fix);
+            }
+            assert!(p.fix.contains("error, warn, info, debug or trace"));
+        }
+    }
+}
