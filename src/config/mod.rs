@@ -51,6 +51,11 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Connections served at once; more wait in the kernel's queue.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers, or stay idle between
+    /// requests, before it is closed.
+    pub idle_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -217,8 +222,14 @@ impl Config {
                     None
                 }
             };
+            let max_connections = p.u64_in("max_connections", 256, 1, 10_000) as usize;
+            let idle_timeout = Duration::from_secs(p.u64_in("idle_timeout_seconds", 10, 1, 300));
             root.absorb(p.finish());
-            listen.map(|listen| ServerConfig { listen })
+            listen.map(|listen| ServerConfig {
+                listen,
+                max_connections,
+                idle_timeout,
+            })
         };
 
         let database = {
@@ -364,8 +375,10 @@ impl Config {
         );
         out.push_str(&format!("# configuration file: {file}\n\n"));
         out.push_str(&format!(
-            "[server]\nlisten = \"{}\"\n\n",
-            self.server.listen
+            "[server]\nlisten = \"{}\"\nmax_connections = {}\nidle_timeout_seconds = {}\n\n",
+            self.server.listen,
+            self.server.max_connections,
+            self.server.idle_timeout.as_secs()
         ));
         out.push_str(&format!(
             "[database]\nurl = \"{}\"\nmax_connections = {}\n\n",

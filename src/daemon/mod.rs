@@ -89,7 +89,11 @@ pub async fn run(
                 .collect(),
         ),
     });
-    let server = tasks::serve(listener, app, stop.clone());
+    let limits = crate::http::connections::Limits {
+        max_connections: config.server.max_connections,
+        idle_timeout: config.server.idle_timeout,
+    };
+    let server = tasks::serve(listener, app, limits, stop.clone());
     if let Some(tx) = bound {
         let _ = tx.send(addr);
     }

@@ -19,18 +19,10 @@ use crate::store::Store;
 pub(super) fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
-    mut stop: watch::Receiver<bool>,
+    limits: crate::http::connections::Limits,
+    stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let res = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await;
-        if let Err(e) = res {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    })
+    tokio::spawn(crate::http::connections::serve(listener, app, limits, stop))
 }
 
 /// Republishes the asset gauges after changes, at most every `min_interval`.

@@ -1,6 +1,8 @@
 //! The read-only HTTP surface: `/metrics`, `/healthz`, `/readyz`, and the JSON API under
 //! `/api/v1`: sources, indicators, simulate, agec, alerts.
 
+pub mod connections;
+
 use std::sync::Arc;
 
 use axum::Json;

@@ -1,0 +1,149 @@
+//! The HTTP server against clients that open connections and say nothing, or trickle their
+//! headers: their connections are closed after `[server] idle_timeout_seconds`, never more
+//! than `[server] max_connections` are held at once, and the pollers and the health check
+//! go on meanwhile. The daemon runs as its own process, so that its descriptors are its own.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{EmptyDb, config_text, eventually, free_port, glpi, parcd, sample};
+use crate::on_both_backends;
+
+const MAX_CONNECTIONS: usize = 8;
+
+/// The descriptors the process holds open.
+fn open_descriptors(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("the daemon's descriptors are readable")
+        .count()
+}
+
+/// Waits until the server closes `stream` (EOF or reset), for `within` at most; how long
+/// it took.
+async fn closed_by_the_server(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut buf = [0u8; 512];
+    loop {
+        match tokio::time::timeout_at((start + within).into(), stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(start.elapsed()),
+            // A 408 or any answer before the close: keep reading until the close.
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+async fn idle_and_trickling_connections_are_closed_and_capped(db: EmptyDb) {
+    let sim = glpi(50).await;
+    let port = free_port();
+    let text = config_text(&db.url, &sim.base_url(), r#"schedule = "* * * * * *""#).replace(
+        r#"listen = "127.0.0.1:0""#,
+        &format!(
+            "listen = \"127.0.0.1:{port}\"\nmax_connections = {MAX_CONNECTIONS}\nidle_timeout_seconds = 1"
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parcd.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut c = tokio::process::Command::from(parcd());
+    let mut child = c
+        .arg("--config")
+        .arg(&file)
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().expect("running");
+    let base = format!("http://127.0.0.1:{port}");
+    let up = r#"parcd_source_up{source="glpi"}"#;
+    eventually(30, "the daemon serves and polls", || async {
+        match reqwest::get(format!("{base}/metrics")).await {
+            Ok(r) => sample(&r.text().await.unwrap_or_default(), up) == Some(1.0),
+            Err(_) => false,
+        }
+    })
+    .await;
+    // reqwest's pool would keep a connection of ours open: count without it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let baseline = open_descriptors(pid);
+
+    // Forty connections that send nothing, and one that trickles a request a byte at a time.
+    let addr = format!("127.0.0.1:{port}");
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(
+            TcpStream::connect(&addr)
+                .await
+                .expect("the kernel queues it"),
+        );
+    }
+    let trickle_addr = addr.clone();
+    let trickle = tokio::spawn(async move {
+        let mut s = TcpStream::connect(&trickle_addr).await.unwrap();
+        let start = Instant::now();
+        for b in b"GET /healthz HTTP/1.1\r\nHost: parcd\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
+            if s.write_all(&[*b]).await.is_err() || start.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        start.elapsed()
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = open_descriptors(pid).saturating_sub(baseline);
+    assert!(
+        held <= MAX_CONNECTIONS + 3,
+        "{held} more descriptors with 41 clients connected: at most {MAX_CONNECTIONS} connections are served at once"
+    );
+
+    // Every one is closed by the server, a slot each second per connection served: the 41
+    // leave in about 41 / 8 ≈ 6 s.
+    for (i, s) in idle.iter_mut().enumerate() {
+        let took = closed_by_the_server(s, Duration::from_secs(30)).await;
+        assert!(took.is_some(), "idle connection {i} still open after 30 s");
+    }
+    let trickled = tokio::time::timeout(Duration::from_secs(30), trickle)
+        .await
+        .expect("the trickling client is cut off")
+        .unwrap();
+    assert!(
+        trickled < Duration::from_secs(30),
+        "the trickling client was cut off after {trickled:?}"
+    );
+
+    // Meanwhile the source went on being polled, and the health check answers.
+    let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(sample(&text, up), Some(1.0));
+    assert!(
+        open_descriptors(pid) <= baseline + 3,
+        "the closed connections' descriptors are released"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("parcd stops within 30 s of SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+on_both_backends! {
+    http_limits => idle_and_trickling_connections_are_closed_and_capped with EmptyDb;
+}
