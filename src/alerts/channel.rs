@@ -178,12 +178,41 @@ pub(super) fn looks_like_tls(e: &(dyn StdError + 'static)) -> bool {
     false
 }
 
-/// `text` with every non-empty `secret` in it replaced: servers may echo what they got.
+/// `text` with every non-empty `secret` in it replaced, in each form a peer may echo it
+/// in ([`echoed_forms`]): servers quote what they got, encoded as they got it.
 pub(super) fn scrub(text: &str, secrets: &[&str]) -> String {
-    secrets
+    let mut forms: Vec<String> = secrets
         .iter()
         .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |t, s| t.replace(s, "<hidden>"))
+        .flat_map(|s| echoed_forms(s))
+        .collect();
+    // The longest first: a secret inside a longer one must not break the longer one's match.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+        .iter()
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "<hidden>"))
+}
+
+/// A secret as written, percent-encoded (a URL's path or query), and in base64 with and
+/// without its padding (an SMTP AUTH exchange, an HTTP Basic header).
+pub(super) fn echoed_forms(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let mut forms = vec![secret.to_string()];
+    // RFC 3986's unreserved characters stay as they are in an encoded URL.
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(secret, ENCODED).to_string();
+    forms.push(encoded);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    forms.push(b64.trim_end_matches('=').to_string());
+    forms.push(b64);
+    // Too short a form would blank ordinary words of the message.
+    forms.retain(|f| f.len() >= 4 || f == secret);
+    forms
 }
 
 /// The first `max` characters of `text`, on one line.
@@ -264,6 +293,27 @@ mod tests {
         let e = excerpt(&long, 200);
         assert_eq!(e.chars().count(), 201);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_in_the_forms_peers_echo_them() {
+        use base64::Engine;
+        let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+        let secret = "pw-Zq8/s3cret";
+        for echoed in [
+            format!("535 AUTH LOGIN {} refused", b64(secret)),
+            format!(
+                "535 AUTH LOGIN {} refused",
+                b64(secret).trim_end_matches('=')
+            ),
+            "404 no hook /hooks/pw-Zq8%2Fs3cret".to_string(),
+        ] {
+            let clean = scrub(&echoed, &[secret]);
+            assert!(clean.contains("<hidden>"), "{clean}");
+            for form in echoed_forms(secret) {
+                assert!(!clean.contains(&form), "{form} left in {clean}");
+            }
+        }
     }
 
     #[test]

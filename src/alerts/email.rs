@@ -117,7 +117,15 @@ impl EmailChannel {
 
     fn error(&self, e: &lettre::transport::smtp::Error) -> ChannelError {
         let password = self.cfg.password.as_ref().map(|p| p.expose_secret());
-        let clean = |t: &str| scrub(t, &[password.unwrap_or_default()]);
+        let user = self.cfg.username.as_deref().unwrap_or_default();
+        // A relay that quotes the AUTH line it refused shows the PLAIN response, base64 of
+        // "authzid NUL user NUL password" (lettre sends an empty authzid): hidden whole.
+        let plain = password.map(|p| [format!("\0{user}\0{p}"), format!("{user}\0{user}\0{p}")]);
+        let mut secrets: Vec<&str> = vec![password.unwrap_or_default()];
+        if let Some(plain) = &plain {
+            secrets.extend(plain.iter().map(String::as_str));
+        }
+        let clean = |t: &str| scrub(t, &secrets);
         let channel = EMAIL_CHANNEL.to_string();
         let target = self.target.clone();
         if let Some(code) = e.status() {

@@ -148,7 +148,8 @@ impl WebhookChannel {
             channel: self.cfg.name.clone(),
             target: self.target.clone(),
             status: status.as_u16(),
-            body: self.clean(&excerpt(&answer, BODY_EXCERPT_CHARS)),
+            // Scrubbed before it is cut: a token cut in two would not be found.
+            body: excerpt(&self.clean(&answer), BODY_EXCERPT_CHARS),
         })
     }
 
@@ -199,8 +200,33 @@ impl WebhookChannel {
             .unwrap_or_default();
         // The bare path "/" is no secret and would blank every slash.
         let path = if path.len() > 1 { path } else { String::new() };
-        scrub(text, &[url, &path])
+        let mut secrets = vec![url.to_string(), path];
+        secrets.extend(secret_parts(url));
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        scrub(text, &secrets)
     }
+}
+
+/// The parts of a webhook URL that may be its secret, for a peer that quotes one alone
+/// ("unknown token …"): the password, and each path segment and query value that looks
+/// like a token rather than a word (8 characters or more with a digit, or 20 or more).
+fn secret_parts(url: &str) -> Vec<String> {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let looks_secret = |p: &str| {
+        (p.len() >= 8 && p.chars().any(|c| c.is_ascii_digit())) || p.chars().count() >= 20
+    };
+    let decoded = |p: &str| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut parts: Vec<String> = u.password().map(decoded).into_iter().collect();
+    parts.extend(u.path_segments().into_iter().flatten().map(decoded));
+    parts.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+    parts.retain(|p| looks_secret(p));
+    parts
 }
 
 /// At most a few KiB of an error answer: a misconfigured proxy can answer with a whole

@@ -175,6 +175,20 @@ impl SmtpSink {
         auth: Option<(&str, &str)>,
         starttls: Option<(&std::path::Path, &std::path::Path)>,
     ) -> SmtpSink {
+        SmtpSink::spawn(port, auth, starttls, &[])
+    }
+
+    /// A relay requiring `auth` that quotes a refused AUTH exchange in its 535 answer.
+    pub(crate) fn start_echoing_auth(auth: (&str, &str)) -> SmtpSink {
+        SmtpSink::spawn(free_port(), Some(auth), None, &["--echo-auth"])
+    }
+
+    fn spawn(
+        port: u16,
+        auth: Option<(&str, &str)>,
+        starttls: Option<(&std::path::Path, &std::path::Path)>,
+        extra: &[&str],
+    ) -> SmtpSink {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(sink_python());
@@ -187,6 +201,7 @@ impl SmtpSink {
         if let Some((cert, key)) = starttls {
             cmd.arg("--starttls").arg(cert).arg(key);
         }
+        cmd.args(extra);
         let log = std::fs::File::create(dir.path().join("sink.log")).unwrap();
         let child = spawn_until_ready(cmd, log, "the SMTP sink", &dir.path().join("sink.log"));
         SmtpSink { child, port, dir }
@@ -335,6 +350,40 @@ async fn a_wrong_smtp_password_is_rejected_and_never_shown() {
     assert!(sink.received().is_empty());
 }
 
+/// A relay that quotes the refused AUTH exchange in its answer, base64 and all.
+#[tokio::test]
+async fn a_relay_that_echoes_the_auth_exchange_never_shows_the_password() {
+    use base64::Engine;
+    let sink = SmtpSink::start_echoing_auth(("parcd", "the-right-one"));
+    let email = only_channel(&sink.email_section(&format!(
+        "username = \"parcd\"\npassword = \"{SMTP_PASSWORD}\""
+    )));
+    let err = email
+        .send(&outgoing(4, "email"), Language::Fr)
+        .await
+        .expect_err("a wrong password is refused");
+    assert!(
+        matches!(err, ChannelError::SmtpRejected { code: 535, .. }),
+        "{err:?}"
+    );
+    let text = shown(&err);
+    assert!(
+        text.contains("<hidden>"),
+        "the relay echoed the exchange: {text}"
+    );
+    let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+    for leak in [
+        SMTP_PASSWORD.to_string(),
+        b64(SMTP_PASSWORD),
+        b64(&format!("\0parcd\0{SMTP_PASSWORD}")),
+    ] {
+        assert!(
+            !text.contains(leak.trim_end_matches('=')),
+            "{leak} in {text}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_closed_smtp_port_is_unreachable_and_names_the_channel() {
     let port = free_port();
@@ -455,6 +504,9 @@ async fn an_smtp_server_that_never_greets_times_out() {
 pub(crate) enum Answer {
     Ok,
     Fail,
+    /// 403 quoting the token alone, then in base64, after a long preamble that puts the
+    /// token across the place where the error's excerpt is cut.
+    Quote,
     Never,
 }
 
@@ -504,6 +556,24 @@ async fn record(
             ),
         )
             .into_response(),
+        Answer::Quote => {
+            use base64::Engine;
+            let token = uri
+                .path()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            (
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} token {token} is unknown; Authorization: Basic {}",
+                    "x".repeat(180),
+                    base64::engine::general_purpose::STANDARD.encode(&token)
+                ),
+            )
+                .into_response()
+        }
         Answer::Never => std::future::pending().await,
     }
 }
@@ -640,6 +710,27 @@ async fn a_500_answer_is_rejected_with_the_status_and_without_the_token() {
     assert!(text.contains(&format!("http://{}", rx.addr)), "{text}");
     assert!(!text.contains(HOOK_TOKEN), "{text}");
     assert_eq!(rx.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_receiver_that_quotes_the_token_alone_or_encoded_never_shows_it() {
+    use base64::Engine;
+    let rx = Receiver::start(Answer::Quote).await;
+    let hook = only_channel(&webhook_section("chat", &rx.url(), "text", 5));
+    let err = hook
+        .send(&outgoing(36, "chat"), Language::Fr)
+        .await
+        .expect_err("the receiver refuses");
+    let ChannelError::HttpRejected { status, body, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*status, 403);
+    assert!(body.contains("token <hidden>"), "{body}");
+    let text = shown(&err);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(HOOK_TOKEN);
+    for leak in [HOOK_TOKEN, &HOOK_TOKEN[..8], b64.trim_end_matches('=')] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
 }
 
 #[tokio::test]

@@ -12,12 +12,16 @@ A recipient whose address contains "reject" is refused with 550, as a relay refu
 unknown mailbox. With --username and --password, AUTH PLAIN and LOGIN are offered and
 required; TLS is not required for them, since the connection never leaves the machine.
 
+With --echo-auth, a refused AUTH is answered with the exchange quoted in base64, as some
+relays do, for the tests that check the password never shows.
+
 With --starttls, STARTTLS is offered with that certificate and required before MAIL.
 
 Prints "ready" on stdout once it accepts connections; runs until killed.
 """
 
 import argparse
+import base64
 import email
 import email.policy
 import itertools
@@ -75,9 +79,10 @@ def login_of(session):
 
 
 class Authenticator:
-    def __init__(self, username, password):
+    def __init__(self, username, password, echo):
         self.username = username.encode()
         self.password = password.encode()
+        self.echo = echo
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
         ok = (
@@ -85,7 +90,20 @@ class Authenticator:
             and auth_data.login == self.username
             and auth_data.password == self.password
         )
-        return AuthResult(success=ok, handled=False, auth_data=auth_data)
+        if ok or not self.echo or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
+        # What the client sent, re-encoded as it travelled: the PLAIN response, or the
+        # LOGIN exchange's password line.
+        if mechanism == "PLAIN":
+            sent = b"\0" + auth_data.login + b"\0" + auth_data.password
+        else:
+            sent = auth_data.password
+        quoted = base64.b64encode(sent).decode()
+        return AuthResult(
+            success=False,
+            handled=False,
+            message=f"535 5.7.8 AUTH {mechanism} {quoted} refused for {auth_data.login.decode()}",
+        )
 
 
 def main():
@@ -95,6 +113,11 @@ def main():
     parser.add_argument("--username")
     parser.add_argument("--password")
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument(
+        "--echo-auth",
+        action="store_true",
+        help="quote a refused AUTH exchange (base64) in the 535 answer, as some relays do",
+    )
     args = parser.parse_args()
     if (args.username is None) != (args.password is None):
         parser.error("--username and --password go together")
@@ -105,7 +128,7 @@ def main():
         # The warning is about networks; this server only listens on loopback.
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
         auth = dict(
-            authenticator=Authenticator(args.username, args.password),
+            authenticator=Authenticator(args.username, args.password, args.echo_auth),
             auth_required=True,
             auth_require_tls=False,
         )
