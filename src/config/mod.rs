@@ -115,6 +115,9 @@ pub struct SourceConfig {
     pub jitter: Duration,
     pub retry_initial: Duration,
     pub retry_max: Duration,
+    /// Share (percent) of an item type's live assets a full sync may miss before the type
+    /// is held until a later full sync confirms; 100 vanishes at once.
+    pub vanish_max_percent: i64,
     pub connector: ConnectorConfig,
 }
 
@@ -412,14 +415,16 @@ impl Config {
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\
-                 jitter_seconds = {}\nretry_initial_seconds = {}\nretry_max_seconds = {}\n",
+                 jitter_seconds = {}\nretry_initial_seconds = {}\nretry_max_seconds = {}\n\
+                 vanish_max_percent = {}\n",
                 s.name,
                 s.kind(),
                 s.schedule.text,
                 s.full_sync_schedule.text,
                 s.jitter.as_secs(),
                 s.retry_initial.as_secs(),
-                s.retry_max.as_secs()
+                s.retry_max.as_secs(),
+                s.vanish_max_percent
             ));
             out.push_str(&s.connector.render());
         }
@@ -460,8 +465,10 @@ fn read_source(p: &mut Params) -> Option<SourceConfig> {
     let jitter = Duration::from_secs(p.u64_in("jitter_seconds", 10, 0, 3600));
     let retry_initial = Duration::from_secs(p.u64_in("retry_initial_seconds", 30, 1, 86_400));
     let retry_max = Duration::from_secs(p.u64_in("retry_max_seconds", 900, 1, 86_400));
+    let vanish_max_percent = p.u64_in("vanish_max_percent", 50, 0, 100) as i64;
     let connector = kind.and_then(|k| ConnectorConfig::from_params(&k, p));
     Some(SourceConfig {
+        vanish_max_percent,
         name: name?,
         schedule: schedule?,
         full_sync_schedule: full_sync_schedule?,

@@ -136,6 +136,16 @@ async fn restore_source_metrics(
                 .with_label_values(&[rt.name()])
                 .set(t as f64);
         }
+        let held: i64 = store
+            .vanish_holds_of(rt.name())
+            .await?
+            .iter()
+            .map(|h| h.unseen)
+            .sum();
+        metrics
+            .source_vanish_held
+            .with_label_values(&[rt.name()])
+            .set(held);
     }
     Ok(())
 }

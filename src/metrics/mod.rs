@@ -31,6 +31,7 @@ pub struct Metrics {
     pub source_asset_changes: IntCounterVec,
     pub source_unmapped_status: IntGaugeVec,
     pub source_vanish_refused: IntCounterVec,
+    pub source_vanish_held: IntGaugeVec,
     pub source_sync_in_progress: IntGaugeVec,
     assets: IntGaugeVec,
     /// The fleet indicators (footprint, coverage, ages).
@@ -128,7 +129,17 @@ impl Metrics {
         let source_vanish_refused = IntCounterVec::new(
             opts(
                 "parcd_source_vanish_refused_total",
-                "Full syncs that read no asset while the store holds some: nothing was marked vanished.",
+                "Full syncs that refused to vanish assets they did not see: the sync read no asset \
+                 at all, or an item type lost more than vanish_max_percent of its live assets.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_vanish_held = IntGaugeVec::new(
+            opts(
+                "parcd_source_vanish_held_assets",
+                "Live assets a full sync did not see, kept live until a later full sync confirms \
+                 their item type's drop.",
             ),
             &["source"],
         )
@@ -177,6 +188,7 @@ impl Metrics {
             Box::new(source_asset_changes.clone()),
             Box::new(source_unmapped_status.clone()),
             Box::new(source_vanish_refused.clone()),
+            Box::new(source_vanish_held.clone()),
             Box::new(source_sync_in_progress.clone()),
             Box::new(assets.clone()),
             Box::new(build_info),
@@ -201,6 +213,7 @@ impl Metrics {
             source_asset_changes,
             source_unmapped_status,
             source_vanish_refused,
+            source_vanish_held,
             source_sync_in_progress,
             assets,
             entity_label,
@@ -227,6 +240,7 @@ impl Metrics {
         self.source_records_rejected.with_label_values(&[source]);
         self.source_unmapped_status.with_label_values(&[source]);
         self.source_vanish_refused.with_label_values(&[source]);
+        self.source_vanish_held.with_label_values(&[source]).set(0);
         self.source_sync_in_progress
             .with_label_values(&[source])
             .set(0);

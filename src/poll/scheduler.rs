@@ -151,6 +151,27 @@ pub async fn poll_source(
                     "full sync read no asset while the store holds some; nothing was marked vanished \
                      (check what the source's account may read: its rights, entities or filters)"
                 );
+            } else if r.mode == Some(parcd_connectors::SyncMode::Full) {
+                let held: i64 = r.vanish_held.iter().map(|(_, n)| *n as i64).sum();
+                m.source_vanish_held.with_label_values(&[&name]).set(held);
+                if !r.vanish_held.is_empty() {
+                    m.source_vanish_refused.with_label_values(&[&name]).inc();
+                    tracing::warn!(
+                        source = %name,
+                        held = %listed(&r.vanish_held),
+                        max_percent = rt.config.vanish_max_percent,
+                        "full sync missed most of the assets of some item types; they stay live until \
+                         the next full sync misses them too (check that the source's account may still \
+                         read these types; to vanish such drops at once, set vanish_max_percent = 100)"
+                    );
+                }
+                if !r.vanish_confirmed.is_empty() {
+                    tracing::info!(
+                        source = %name,
+                        vanished = %listed(&r.vanish_confirmed),
+                        "a second full sync missed the held item types too: their assets are vanished"
+                    );
+                }
             }
             m.source_up.with_label_values(&[&name]).set(1);
             m.source_last_success
@@ -227,6 +248,15 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
             _ = stop.wait_for(|s| *s) => return,
         }
     }
+}
+
+/// `Monitor: 883, Printer: 12`.
+fn listed(types: &[(String, u64)]) -> String {
+    types
+        .iter()
+        .map(|(t, n)| format!("{t}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

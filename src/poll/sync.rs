@@ -69,6 +69,9 @@ pub struct SyncReport {
     pub changed: u64,
     pub vanished: u64,
     pub vanish_refused: bool,
+    /// Item types held back from vanishing, and confirmed vanished (see `ingest/vanish.rs`).
+    pub vanish_held: Vec<(String, u64)>,
+    pub vanish_confirmed: Vec<(String, u64)>,
     /// Readings on the pages, and how many were new to the store.
     pub readings: u64,
     pub readings_new: u64,
@@ -144,6 +147,7 @@ pub async fn run_sync(
         mode,
         sync_started_at,
         run_id: run.id.clone(),
+        vanish_max_percent: rt.config.vanish_max_percent,
     };
     let mut report = SyncReport {
         source: source.clone(),
@@ -206,6 +210,8 @@ pub async fn run_sync(
             report.changed += outcome.changed;
             report.vanished += outcome.vanished;
             report.vanish_refused |= outcome.vanish_refused;
+            report.vanish_held.extend(outcome.vanish_held.iter().cloned());
+            report.vanish_confirmed.extend(outcome.vanish_confirmed.iter().cloned());
             report.readings += outcome.readings;
             report.readings_new += outcome.readings_new;
             report.rejected += outcome.rejected;

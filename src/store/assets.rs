@@ -187,6 +187,17 @@ pub const EVENT_COLUMNS: [&str; 12] = [
 /// SQLite allows 32,766 parameters, PostgreSQL 65,535: IN lists stay well under both.
 const IN_CHUNK: usize = 900;
 
+/// A live asset a full sync did not see.
+#[derive(Debug, Clone)]
+pub struct UnseenAsset {
+    pub external_id: String,
+    pub item_type: String,
+    pub phase: String,
+    pub class: String,
+    pub entity: Option<String>,
+    pub event_seq: i64,
+}
+
 impl Tx {
     /// The stored state of the given assets of `source`.
     pub async fn stored_assets(
@@ -334,9 +345,9 @@ impl Tx {
         &mut self,
         source: &str,
         sync_id: &str,
-    ) -> Result<Vec<(String, String, String, Option<String>, i64)>, StoreError> {
+    ) -> Result<Vec<UnseenAsset>, StoreError> {
         let rows = sqlx::query(
-            "SELECT external_id, phase, class, entity, event_seq FROM assets \
+            "SELECT external_id, item_type, phase, class, entity, event_seq FROM assets \
              WHERE source = $1 AND vanished_at IS NULL \
                AND (seen_sync_id IS NULL OR seen_sync_id <> $2)",
         )
@@ -346,13 +357,14 @@ impl Tx {
         .await?;
         rows.into_iter()
             .map(|r| {
-                Ok((
-                    r.try_get("external_id")?,
-                    r.try_get("phase")?,
-                    r.try_get("class")?,
-                    r.try_get("entity")?,
-                    r.try_get("event_seq")?,
-                ))
+                Ok(UnseenAsset {
+                    external_id: r.try_get("external_id")?,
+                    item_type: r.try_get("item_type")?,
+                    phase: r.try_get("phase")?,
+                    class: r.try_get("class")?,
+                    entity: r.try_get("entity")?,
+                    event_seq: r.try_get("event_seq")?,
+                })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)

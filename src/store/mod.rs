@@ -8,6 +8,7 @@ mod facts;
 mod readings;
 mod sources;
 mod sql;
+mod vanish_holds;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,10 +18,11 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 use thiserror::Error;
 
 pub use alerts::OutboxEntry;
-pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset};
+pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset, UnseenAsset};
 pub use readings::{LinkedAsset, ReadingRow};
 pub use sources::{PollRun, SourceState};
 pub use sql::{Tx, Val};
+pub use vanish_holds::VanishHold;
 
 /// Converts a value for binding (ingest builds rows with it).
 pub fn sql_val(v: impl Into<Val>) -> Val {

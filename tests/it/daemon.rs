@@ -146,7 +146,74 @@ async fn status_changes_in_glpi_reach_the_metrics_and_the_history(db: TestDb) {
     daemon.stop().await;
 }
 
+/// GLPI answers `200 []` for Monitor alone (a profile that lost the right to it): the
+/// monitors stay live and are shown as held; when Monitor answers again nothing was
+/// vanished; when it stays empty, the next full sync confirms and vanishes them.
+async fn an_item_type_answering_empty_is_held_not_vanished(db: TestDb) {
+    let sim = glpi(300).await;
+    let config = Config::from_toml(&config_text(
+        &db.url,
+        &sim.base_url(),
+        r#"schedule = "0 0 0 1 1 *"
+        full_sync_schedule = "* * * * * *""#,
+    ))
+    .unwrap();
+    let daemon = Daemon::start(config).await;
+    let metrics_url = format!("http://{}/metrics", daemon.addr);
+    let (n, monitors) = sim.with_fleet(|f| (f.len() as i64, f.ids("Monitor").len() as i64));
+    assert!(monitors >= 10, "the fleet has monitors to hold: {monitors}");
+    let held = r#"parcd_source_vanish_held_assets{source="glpi"}"#;
+    let refused = r#"parcd_source_vanish_refused_total{source="glpi"}"#;
+    eventually(30, "first sync published", || async {
+        let text = get(&metrics_url).await.1;
+        sample(&text, r#"parcd_source_up{source="glpi"}"#) == Some(1.0)
+            && sum(&text, "parcd_assets") == n as f64
+    })
+    .await;
+
+    sim.answer_empty_list("Monitor", true);
+    eventually(30, "the monitors are held", || async {
+        let text = get(&metrics_url).await.1;
+        sample(&text, held) == Some(monitors as f64) && sample(&text, refused) >= Some(1.0)
+    })
+    .await;
+    let text = get(&metrics_url).await.1;
+    assert_eq!(
+        sample(&text, r#"parcd_source_up{source="glpi"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        sum(&text, "parcd_assets"),
+        n as f64,
+        "the monitors are still counted"
+    );
+    assert_eq!(db.store.asset_totals("glpi").await.unwrap(), (n, 0));
+
+    sim.answer_empty_list("Monitor", false);
+    eventually(30, "the hold is released", || async {
+        sample(&get(&metrics_url).await.1, held) == Some(0.0)
+    })
+    .await;
+    assert_eq!(db.store.asset_totals("glpi").await.unwrap(), (n, 0));
+    let events = db.store.event_counts("glpi").await.unwrap();
+    assert_eq!(events.get("vanished"), None, "{events:?}");
+
+    // Empty for good: held by one full sync, confirmed by the next.
+    sim.answer_empty_list("Monitor", true);
+    eventually(30, "the monitors are vanished", || async {
+        db.store.asset_totals("glpi").await.unwrap() == (n - monitors, monitors)
+    })
+    .await;
+    eventually(30, "nothing held any more", || async {
+        let text = get(&metrics_url).await.1;
+        sample(&text, held) == Some(0.0) && sum(&text, "parcd_assets") == (n - monitors) as f64
+    })
+    .await;
+    daemon.stop().await;
+}
+
 on_both_backends! {
     daemon_end_to_end => the_daemon_publishes_the_fleet_and_survives_a_failing_source;
     status_change_to_metrics => status_changes_in_glpi_reach_the_metrics_and_the_history;
+    item_type_held => an_item_type_answering_empty_is_held_not_vanished;
 }

@@ -18,6 +18,7 @@ async fn context(store: &Store, mode: SyncMode, sync_id: &str) -> SyncContext {
         mode,
         sync_started_at: 1,
         run_id: format!("run-{sync_id}"),
+        vanish_max_percent: 50,
     }
 }
 
@@ -187,6 +188,132 @@ async fn an_empty_full_sync_vanishes_nothing(db: TestDb) {
     assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (1, 0));
 }
 
+/// `n` monitors, ids from 1001.
+fn monitors(n: u32) -> Vec<parcd_connectors::AssetRecord> {
+    (1001..1001 + n)
+        .map(|id| {
+            let mut r = record(id, Phase::InService, "A");
+            r.external_id = format!("Monitor/{id}");
+            r.item_type = "Monitor".into();
+            r.class = parcd_connectors::AssetClass::Monitor;
+            r
+        })
+        .collect()
+}
+
+/// An item type that drops by more than `vanish_max_percent` is held, not vanished; a
+/// second full sync that sees the same drop confirms it; a type that comes back, or drops
+/// by less, releases its hold.
+async fn an_item_type_that_drops_at_once_is_held_until_a_second_full_sync(db: TestDb) {
+    let s = &db.store;
+    let computers: Vec<_> = (1..=30).map(|i| record(i, Phase::InService, "A")).collect();
+    let all = [computers.clone(), monitors(20)].concat();
+    let sync = |id: &'static str| context(s, SyncMode::Full, id);
+    apply_page(s, &sync("s1").await, &page(all.clone(), "c", true), 1000)
+        .await
+        .unwrap();
+
+    // Monitor answers an empty list: its 20 assets are held, the computer retired meanwhile
+    // (1 of 30, under the bound) vanishes.
+    let some = [computers[1..].to_vec()].concat();
+    let out = apply_page(s, &sync("s2").await, &page(some.clone(), "c", true), 2000)
+        .await
+        .unwrap();
+    assert_eq!(out.vanished, 1, "{out:?}");
+    assert_eq!(out.vanish_held, vec![("Monitor".to_string(), 20)]);
+    assert!(out.vanish_confirmed.is_empty());
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (49, 1));
+    let holds = s.vanish_holds_of(SOURCE).await.unwrap();
+    assert_eq!(holds.len(), 1);
+    assert_eq!((holds[0].live, holds[0].unseen), (20, 20));
+
+    // The last page of the same sync replayed after a crash: still held, nothing more.
+    let again = apply_page(s, &sync("s2").await, &page(some.clone(), "c", true), 2001)
+        .await
+        .unwrap();
+    assert_eq!((again.vanished, again.vanish_held.len()), (0, 1));
+
+    // Monitor answers again: the hold is released, nothing vanished.
+    let back = [some.clone(), monitors(20)].concat();
+    let out = apply_page(s, &sync("s3").await, &page(back, "c", true), 3000)
+        .await
+        .unwrap();
+    assert_eq!((out.vanished, out.vanish_held.len()), (0, 0));
+    assert!(s.vanish_holds_of(SOURCE).await.unwrap().is_empty());
+
+    // Twice empty: held by s4, confirmed by s5.
+    for (id, at) in [("s4", 4000), ("s5", 5000)] {
+        let out = apply_page(s, &sync(id).await, &page(some.clone(), "c", true), at)
+            .await
+            .unwrap();
+        if id == "s4" {
+            assert_eq!((out.vanished, out.vanish_held.len()), (0, 1), "{out:?}");
+        } else {
+            assert_eq!(out.vanished, 20, "{out:?}");
+            assert_eq!(out.vanish_confirmed, vec![("Monitor".to_string(), 20)]);
+            assert!(out.vanish_held.is_empty());
+        }
+    }
+    assert!(s.vanish_holds_of(SOURCE).await.unwrap().is_empty());
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (29, 21));
+    let kinds: Vec<String> = s
+        .events_of(SOURCE, "Monitor/1001")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["first_seen", "vanished"]);
+
+    // A drop within the bound (the monitors are back, then 9 of 29 computers go, 31 %)
+    // vanishes at once.
+    let back = [some.clone(), monitors(20)].concat();
+    apply_page(s, &sync("s6").await, &page(back, "c", true), 6000)
+        .await
+        .unwrap();
+    let fewer = [some[9..].to_vec(), monitors(20)].concat();
+    let out = apply_page(s, &sync("s7").await, &page(fewer, "c", true), 7000)
+        .await
+        .unwrap();
+    assert_eq!((out.vanished, out.vanish_held.len()), (9, 0), "{out:?}");
+}
+
+/// `vanish_max_percent = 100` turns the hold off; a type under ten live assets is never held.
+async fn the_hold_can_be_turned_off_and_spares_small_types(db: TestDb) {
+    let s = &db.store;
+    let computers: Vec<_> = (1..=30).map(|i| record(i, Phase::InService, "A")).collect();
+    let mut off = context(s, SyncMode::Full, "s1").await;
+    off.vanish_max_percent = 100;
+    apply_page(
+        s,
+        &off,
+        &page([computers.clone(), monitors(20)].concat(), "c", true),
+        1000,
+    )
+    .await
+    .unwrap();
+    off.sync_id = "s2".into();
+    let out = apply_page(s, &off, &page(computers.clone(), "c", true), 2000)
+        .await
+        .unwrap();
+    assert_eq!((out.vanished, out.vanish_held.len()), (20, 0));
+
+    let cx = context(s, SyncMode::Full, "s3").await;
+    apply_page(
+        s,
+        &cx,
+        &page([computers.clone(), monitors(9)].concat(), "c", true),
+        3000,
+    )
+    .await
+    .unwrap();
+    let cx = context(s, SyncMode::Full, "s4").await;
+    let out = apply_page(s, &cx, &page(computers, "c", true), 4000)
+        .await
+        .unwrap();
+    assert_eq!((out.vanished, out.vanish_held.len()), (9, 0), "{out:?}");
+}
+
 async fn an_incremental_sync_never_vanishes_and_absent_purchases_are_kept(db: TestDb) {
     let s = &db.store;
     let cx = context(s, SyncMode::Full, "s1").await;
@@ -267,6 +394,8 @@ on_both_backends! {
     events => phase_changes_and_moves_are_events_in_order;
     vanish => a_full_sync_marks_missing_assets_vanished_and_keeps_them;
     vanish_guard => an_empty_full_sync_vanishes_nothing;
+    vanish_hold => an_item_type_that_drops_at_once_is_held_until_a_second_full_sync;
+    vanish_hold_off => the_hold_can_be_turned_off_and_spares_small_types;
     incremental => an_incremental_sync_never_vanishes_and_absent_purchases_are_kept;
     duplicates => a_page_naming_an_asset_twice_keeps_the_last;
 }

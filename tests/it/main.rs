@@ -4,9 +4,9 @@
 //! `NAME::sqlite` on a new SQLite file and `NAME::postgres` on a new database of the
 //! PostgreSQL server at `PARCD_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`). The
 //! body gets a migrated `TestDb`, or an `EmptyDb` when it hands the URL to the `parcd` binary,
-//! which creates the schema itself. That is 37 bodies, 74 tests: agec 2, agec_alerts 2, cli 3
-//! (migrate, the daemon stopped by SIGTERM, the demo), crash 1, daemon 2, http_limits 1,
-//! indicators 2, ingest 6, prometheus 1, readings 6, reports 5, snipeit 6 (`test_list.rs` checks this
+//! which creates the schema itself. That is 40 bodies, 80 tests: agec 2, agec_alerts 2, cli 3
+//! (migrate, the daemon stopped by SIGTERM, the demo), crash 1, daemon 3, http_limits 1,
+//! indicators 2, ingest 8, prometheus 1, readings 6, reports 5, snipeit 6 (`test_list.rs` checks this
 //! sentence against the files).
 //!
 //! The other tests open no database and run once: alert_channels and alert_tls (channels

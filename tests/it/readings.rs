@@ -46,6 +46,7 @@ async fn context(store: &Store, source: &str, role: Role, mode: SyncMode) -> Syn
         mode,
         sync_started_at: 1,
         run_id: format!("{source}-run"),
+        vanish_max_percent: 50,
     }
 }
 

@@ -202,6 +202,18 @@ impl SimHandle {
         control.stats.live_sessions = 0;
     }
 
+    /// Makes the list of `itemtype` answer `200 []` without `Content-Range` (or normally
+    /// again), as a GLPI whose profile lost the right to that type, or a plugin that
+    /// filters it, answers while every other type reads as usual.
+    pub fn answer_empty_list(&self, itemtype: &str, empty: bool) {
+        let mut control = server::lock(&self.shared.control);
+        if empty {
+            control.empty_lists.insert(itemtype.to_string());
+        } else {
+            control.empty_lists.remove(itemtype);
+        }
+    }
+
     /// The next `times` data requests get `fault`, after the faults already queued.
     pub fn inject(&self, fault: Fault, times: usize) {
         if times > 0 {

@@ -55,6 +55,8 @@ pub(crate) struct Data {
 pub(crate) struct Control {
     pub(crate) sessions: HashSet<String>,
     pub(crate) faults: VecDeque<(Fault, usize)>,
+    /// Item types whose list answers `200 []`, without `Content-Range`.
+    pub(crate) empty_lists: HashSet<String>,
     pub(crate) stats: SimStats,
 }
 
@@ -284,6 +286,11 @@ async fn dispatch(
             false,
         )
         .into_response();
+    }
+    if let [itemtype] = segments.as_slice()
+        && lock(&shared.control).empty_lists.contains(*itemtype)
+    {
+        return Reply::json(StatusCode::OK, &json!([]), Shape::List).into_response();
     }
     let reply = data_request(&shared, &method, &segments, &params);
     match fault {

@@ -9,6 +9,8 @@ mod readings;
 mod records;
 mod vanish;
 
+pub use vanish::GUARD_MIN_LIVE;
+
 use parcd_connectors::{Page, Role, SyncMode};
 
 use crate::store::{Store, StoreError};
@@ -24,6 +26,9 @@ pub struct SyncContext {
     pub mode: SyncMode,
     pub sync_started_at: i64,
     pub run_id: String,
+    /// Share of an item type's live assets a full sync may miss before the type is held
+    /// rather than vanished (see `vanish.rs`); 100 turns the hold off.
+    pub vanish_max_percent: i64,
 }
 
 /// What one page changed.
@@ -38,6 +43,10 @@ pub struct PageOutcome {
     /// A full sync that saw nothing while the store holds live assets is taken for a
     /// broken answer, and nothing is marked vanished.
     pub vanish_refused: bool,
+    /// Item types held back from vanishing by this sync, with the assets it missed.
+    pub vanish_held: Vec<(String, u64)>,
+    /// Item types an earlier sync held and this one confirmed: vanished.
+    pub vanish_confirmed: Vec<(String, u64)>,
     /// Readings on the page, and how many of them were new to the store.
     pub readings: u64,
     pub readings_new: u64,
