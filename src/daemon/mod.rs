@@ -162,9 +162,22 @@ async fn bind(config: &Config) -> Result<(tokio::net::TcpListener, SocketAddr), 
     Ok((listener, addr))
 }
 
-/// A stop signal that turns true on SIGINT or SIGTERM.
+/// A stop signal that turns true on SIGINT or SIGTERM. SIGHUP, which administrators send
+/// to make a daemon reload and whose default action is to end the process, is logged and
+/// ignored: the configuration is read at start only.
 pub fn stop_on_signals() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
+    #[cfg(unix)]
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::warn!(
+                    "SIGHUP received and ignored: parcd reads its configuration at start only; \
+                     restart it to apply a change (systemctl restart parcd)"
+                );
+            }
+        });
+    }
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use parcd::store::Store;
 
-use crate::helpers::{Backend, EmptyDb, eventually, free_port, parcd};
+use crate::helpers::{Backend, EmptyDb, eventually, free_port, parcd, sample};
 use crate::on_both_backends;
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
@@ -261,6 +261,8 @@ async fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm(db: E
             url = "http://127.0.0.1:9/apirest.php"
             user_token = "log-5ecret-token"
             app_token = "log-5ecret-app"
+            retry_initial_seconds = 1
+            retry_max_seconds = 1
             "#,
             db.url
         ),
@@ -276,10 +278,15 @@ async fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm(db: E
         .spawn()
         .unwrap();
     let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let errors = r#"parcd_source_errors_total{error_type="connect",source="glpi"}"#;
+    let failed = || async {
+        get(&metrics)
+            .await
+            .and_then(|(_, t)| sample(&t, errors))
+            .unwrap_or(0.0)
+    };
     eventually(30, "the failed poll is counted", || async {
-        get(&metrics).await.is_some_and(|(_, t)| {
-            t.contains(r#"parcd_source_errors_total{error_type="connect",source="glpi"} 1"#)
-        })
+        failed().await >= 1.0
     })
     .await;
     assert_eq!(
@@ -289,6 +296,20 @@ async fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm(db: E
         Some(200),
         "ready: the schema is migrated"
     );
+    // SIGHUP, which would end a process that does not handle it, is logged and ignored.
+    let pid = child.id().expect("running").to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let before = failed().await;
+    eventually(30, "the daemon goes on polling after SIGHUP", || async {
+        failed().await > before
+    })
+    .await;
     let status = Command::new("kill")
         .args(["-TERM", &child.id().expect("running").to_string()])
         .status()
@@ -316,6 +337,7 @@ async fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm(db: E
         "the error names the source: {logs}"
     );
     assert!(logs.contains("stopped"), "{logs}");
+    assert!(logs.contains("SIGHUP received and ignored"), "{logs}");
     for secret in ["log-5ecret-token", "log-5ecret-app"] {
         assert!(!logs.contains(secret), "{secret} in logs:\n{logs}");
     }
