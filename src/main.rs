@@ -62,7 +62,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             use std::io::Write;
             let fleet = parcd::cli::fleet(&config).await?;
             let ind = match at {
-                Some(day) => fleet.at(day).await?,
+                Some(day) => {
+                    fleet.check_day(day).await?;
+                    fleet.at(day).await?
+                }
                 None => fleet.rebuild().await?,
             };
             let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&ind)?);

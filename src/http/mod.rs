@@ -155,6 +155,12 @@ async fn indicators(
                     format!("at={day} is not a date: write YYYY-MM-DD\n"),
                 )
             })?;
+            s.fleet.check_day(day).await.map_err(|e| match e {
+                crate::live::fleet::DayError::Store(e) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))
+                }
+                other => (StatusCode::BAD_REQUEST, format!("at={other}\n")),
+            })?;
             s.fleet
                 .at(day)
                 .await
@@ -177,7 +183,15 @@ async fn simulate(
                 format!("unknown parameter {pair}: use lifespan=CLASS=DURATION\n"),
             ));
         };
-        let value = value.replace("%3D", "=").replace("%3d", "=");
+        let spaced = value.replace('+', " ");
+        let value = percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map_err(|_| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("{value} is not UTF-8 once decoded\n"),
+                )
+            })?;
         let (class, hours) = crate::indicators::parse_lifespan(&value)
             .map_err(|e| (StatusCode::BAD_REQUEST, format!("{e}\n")))?;
         lifespans.insert(class, hours);

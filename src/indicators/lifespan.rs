@@ -23,13 +23,20 @@ pub fn parse_lifespan(s: &str) -> Result<(AssetClass, f64), String> {
         format!("\"{duration}\" is not a duration: write 7y (years) or 61320h (hours)")
     })?;
     let hours = value * hours_per_unit;
-    if !(hours.is_finite() && hours > 0.0 && hours <= 876_600.0) {
+    if !(hours.is_finite() && (MIN_HOURS..=MAX_HOURS).contains(&hours)) {
         return Err(format!(
-            "{duration} is not a lifespan between 0 and 100 years"
+            "{duration} is out of range: a lifespan is between one month ({MIN_HOURS}h) and 30 years \
+             (30y, {MAX_HOURS}h)"
         ));
     }
     Ok((class, hours))
 }
+
+/// One month: shorter lifespans multiply the embodied impact past any meaning (and, near
+/// zero, past what a float holds).
+const MIN_HOURS: f64 = 730.0;
+/// Thirty years, beyond any device's service life.
+const MAX_HOURS: f64 = 262_800.0;
 
 #[cfg(test)]
 mod tests {
@@ -48,7 +55,24 @@ mod tests {
                 .unwrap_err()
                 .contains("not an asset class")
         );
-        assert!(parse_lifespan("laptop=0y").is_err());
+        for out_of_range in [
+            "laptop=0y",
+            "laptop=1e-300h",
+            "laptop=729h",
+            "laptop=31y",
+            "laptop=-7y",
+            "laptop=NaNh",
+            "laptop=infy",
+        ] {
+            let e = parse_lifespan(out_of_range).unwrap_err();
+            assert!(
+                e.contains("between one month (730h) and 30 years")
+                    || e.contains("is not a duration"),
+                "{out_of_range}: {e}"
+            );
+        }
+        assert_eq!(parse_lifespan("laptop=30y").unwrap().1, 262_800.0);
+        assert_eq!(parse_lifespan("laptop=730h").unwrap().1, 730.0);
         assert!(parse_lifespan("laptop").is_err());
     }
 }

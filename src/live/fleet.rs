@@ -116,6 +116,27 @@ impl Fleet {
         Ok(engine.snapshot())
     }
 
+    /// Whether the history can answer for `day`: from the first stored event to today.
+    /// Before it the figures would be an empty fleet presented as a fact, and chrono reads
+    /// years such as 0 or -2026 that no store holds.
+    pub async fn check_day(&self, day: chrono::NaiveDate) -> Result<(), DayError> {
+        let today = chrono::Utc::now().date_naive();
+        if day > today {
+            return Err(DayError::Future { day });
+        }
+        let first = self
+            .store
+            .first_event_at()
+            .await?
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.date_naive());
+        match first {
+            Some(first) if day >= first => Ok(()),
+            Some(first) => Err(DayError::BeforeHistory { day, first, today }),
+            None => Err(DayError::NoHistory { day }),
+        }
+    }
+
     /// What-if lifespans (hours per class) on the current fleet.
     pub fn simulate(
         &self,
@@ -126,6 +147,25 @@ impl Fleet {
             .expect("engine lock")
             .simulate(lifespans_hours)
     }
+}
+
+/// A day the history cannot answer for.
+#[derive(Debug, thiserror::Error)]
+pub enum DayError {
+    #[error("{day} is in the future: the figures of today are given without a date")]
+    Future { day: chrono::NaiveDate },
+    #[error(
+        "{day} is before parcd's history, which starts on {first}: write a date from {first} to {today}"
+    )]
+    BeforeHistory {
+        day: chrono::NaiveDate,
+        first: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    },
+    #[error("{day}: parcd holds no history yet; the first sync of a source starts it")]
+    NoHistory { day: chrono::NaiveDate },
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The daemon's indicator task: rebuild at start and every [`FULL_REFRESH`], update on

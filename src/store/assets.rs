@@ -472,6 +472,15 @@ impl Store {
     }
 
     /// Number of events of `source` by kind.
+    /// When the earliest lifecycle event stored happened: where the history starts.
+    pub async fn first_event_at(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(occurred_at) FROM lifecycle_events")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn event_counts(&self, source: &str) -> Result<HashMap<String, i64>, StoreError> {
         let rows = sqlx::query(
             "SELECT kind, COUNT(*) AS n FROM lifecycle_events WHERE source = $1 GROUP BY kind",

@@ -127,18 +127,48 @@ async fn indicators_follow_the_source_within_two_seconds(db: TestDb) {
         sum / count
     );
 
-    // As of a day before parcd saw anything: an empty fleet. As of today: the fleet now.
-    let past = get_json(&format!("{api}?at=2000-01-01")).await;
-    assert_eq!(past["total"]["devices"].as_u64(), Some(0), "{past}");
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d");
-    let now = get_json(&format!("{api}?at={today}")).await;
+    // As of today, the first day of the history: the fleet now. Days the history cannot
+    // answer for are refused with the range that it can.
+    let today = chrono::Utc::now().date_naive();
+    let now = get_json(&format!("{api}?at={}", today.format("%Y-%m-%d"))).await;
     assert_eq!(now["total"]["in_service"].as_u64(), Some(before - 1));
-    let bad = reqwest::get(format!("{api}?at=yesterday")).await.unwrap();
-    assert_eq!(bad.status().as_u16(), 400);
+    let tomorrow = (today + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    for (at, says) in [
+        ("yesterday", "is not a date".to_string()),
+        ("2000-01-01", format!("which starts on {today}")),
+        ("0000-01-01", format!("which starts on {today}")),
+        ("-2026-01-01", format!("which starts on {today}")),
+        (tomorrow.as_str(), "is in the future".to_string()),
+    ] {
+        let r = reqwest::get(format!("{api}?at={at}")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "at={at}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(&says), "at={at}: {text}");
+    }
+
+    // Lifespans out of a month..30 years are refused with the bound; escapes are decoded.
+    for lifespan in ["laptop=1e-300h", "laptop=31y", "laptop=0y"] {
+        let r = reqwest::get(format!("http://{addr}/api/v1/simulate?lifespan={lifespan}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{lifespan}");
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("between one month (730h) and 30 years"),
+            "{text}"
+        );
+    }
+    let escaped = get_json(&format!(
+        "http://{addr}/api/v1/simulate?lifespan=laptop%3D%320y"
+    ))
+    .await;
 
     // What if laptops were kept 20 years: less embodied impact per year, desktops unchanged.
     let sim_url = format!("http://{addr}/api/v1/simulate?lifespan=laptop=20y");
     let w = get_json(&sim_url).await;
+    assert_eq!(escaped, w, "laptop%3D%320y reads as laptop=20y");
     let now_laptop = w["current"]["laptop"]["gwp"].as_f64().unwrap();
     let then_laptop = w["simulated"]["laptop"]["gwp"].as_f64().unwrap();
     assert!(then_laptop < now_laptop, "{w}");
@@ -208,4 +238,13 @@ async fn the_indicators_and_simulate_commands_read_the_store(db: TestDb) {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not an asset class"));
+    let before_history = parcd()
+        .arg("--config")
+        .arg(&file)
+        .args(["indicators", "--at", "2000-01-01"])
+        .output()
+        .unwrap();
+    assert!(!before_history.status.success());
+    let err = String::from_utf8_lossy(&before_history.stderr);
+    assert!(err.contains("before parcd's history, which starts on"), "{err}");
 }
