@@ -11,6 +11,7 @@
 
 mod framework;
 pub mod glpi;
+pub mod inventory_file;
 pub mod registry;
 pub mod snipeit;
 

@@ -9,7 +9,11 @@ use crate::framework::kind::{Kind, SourceParams};
 use crate::params::Params;
 
 /// Every kind of source parcd reads.
-pub const KINDS: &[Kind] = &[crate::glpi::KIND, crate::snipeit::KIND];
+pub const KINDS: &[Kind] = &[
+    crate::glpi::KIND,
+    crate::snipeit::KIND,
+    crate::inventory_file::KIND,
+];
 
 /// The `kind` values a source may have.
 pub fn known_kinds() -> Vec<&'static str> {

@@ -12,3 +12,6 @@ pub mod glpi;
 
 #[path = "../snipeit/fake/mod.rs"]
 pub mod snipeit;
+
+#[path = "../inventory_file/fake/mod.rs"]
+pub mod inventory_file;

@@ -3,6 +3,7 @@
 //! none), so both mappings are configuration with defaults that fit French DSIs.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -22,7 +23,9 @@ const DEFAULT_STATUSES: &[(&str, Phase)] = &[
     ("en service", Phase::InService),
     ("production", Phase::InService),
     ("in use", Phase::InService),
+    ("in service", Phase::InService),
     ("affecté", Phase::InService),
+    ("on order", Phase::Ordered),
     ("en réparation", Phase::InRepair),
     ("en panne", Phase::InRepair),
     ("sav", Phase::InRepair),
@@ -30,6 +33,8 @@ const DEFAULT_STATUSES: &[(&str, Phase)] = &[
     ("réformé", Phase::Retired),
     ("reformé", Phase::Retired),
     ("hors service", Phase::Retired),
+    ("au rebut", Phase::Retired),
+    ("mis au rebut", Phase::Retired),
     ("retired", Phase::Retired),
     ("don", Phase::Reused),
     ("donné", Phase::Reused),
@@ -37,9 +42,12 @@ const DEFAULT_STATUSES: &[(&str, Phase)] = &[
     ("réemploi", Phase::Reused),
     ("cédé", Phase::Reused),
     ("reused", Phase::Reused),
+    ("donated", Phase::Reused),
+    ("sold", Phase::Reused),
     ("recyclé", Phase::Recycled),
     ("deee", Phase::Recycled),
     ("recycled", Phase::Recycled),
+    ("weee", Phase::Recycled),
     ("détruit", Phase::Destroyed),
     ("destroyed", Phase::Destroyed),
 ];
@@ -193,6 +201,44 @@ impl ClassRule {
         };
         text_matches(&self.type_pattern, type_name) && text_matches(&self.model_pattern, model)
     }
+}
+
+/// Item families from a free category name, first match wins: printers and phones before
+/// computers, so that "Téléphones portables" is a phone and "Copieurs" a printer.
+static FAMILIES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (
+            r"imprim|printer|copieur|copier|photocop|multifonction|\bmfp\b|traceur|plotter",
+            "Printer",
+        ),
+        (
+            r"phone|t[ée]l[ée]phon|smartphone|\bgsm\b|iphone|android|\bvoip\b|\bdect\b",
+            "Phone",
+        ),
+        (r"monitor|moniteur|[ée]cran|display|screen", "Monitor"),
+        (
+            r"network|r[ée]seau|switch|commutateur|routeur|router|firewall|pare-feu|wi-?fi|borne|access point",
+            "NetworkEquipment",
+        ),
+        (
+            r"laptop|portable|notebook|ultrabook|desktop|ordinateur|computer|\bpc\b|poste|tour|unit[ée] centrale|workstation|station de travail|server|serveur|tablet|tablette|clients? l[ée]gers?|thin ?clients?|chromebook|\bmac\b",
+            "Computer",
+        ),
+    ]
+    .into_iter()
+    .map(|(re, family)| (Regex::new(&format!("(?i){re}")).expect("valid pattern"), family))
+    .collect()
+});
+
+/// The item family of a free category name (Snipe-IT categories, a spreadsheet's
+/// "Catégorie" column), for sources that type devices only by such a name: the class rules
+/// are written per GLPI item family (`Computer`, `Monitor`, `Printer`, `Phone`,
+/// `NetworkEquipment`, `Peripheral`) with the name as a refinement. `Peripheral` (class
+/// `other` by default) when no keyword matches or there is no category.
+pub fn family_of(category: Option<&str>) -> &'static str {
+    category
+        .and_then(|c| FAMILIES.iter().find(|(re, _)| re.is_match(c)))
+        .map_or("Peripheral", |(_, f)| f)
 }
 
 /// Ordered class rules: the configured ones first, then the defaults; the first match wins.
@@ -366,6 +412,10 @@ mod tests {
         assert_eq!(m.phase_of(Some("En production")), (Phase::InService, true));
         assert_eq!(m.phase_of(Some("Réformé > Don")), (Phase::Reused, true));
         assert_eq!(m.phase_of(Some("RECYCLÉ")), (Phase::Recycled, true));
+        assert_eq!(m.phase_of(Some("Au rebut")), (Phase::Retired, true));
+        assert_eq!(m.phase_of(Some("In service")), (Phase::InService, true));
+        assert_eq!(m.phase_of(Some("Sold")), (Phase::Reused, true));
+        assert_eq!(m.phase_of(Some("WEEE")), (Phase::Recycled, true));
         assert_eq!(m.phase_of(None), (Phase::InService, true));
         assert_eq!(m.phase_of(Some("Perdu")), (Phase::InService, false));
     }
@@ -446,5 +496,40 @@ mod tests {
             r.class_of("Computer", Some("Tour"), Some("OptiPlex 3000 Thin Client")),
             AssetClass::ThinClient
         );
+    }
+
+    #[test]
+    fn english_and_french_category_names_find_their_family_and_class() {
+        use AssetClass::*;
+        let class = |category: &str| {
+            ClassRules::default().class_of(family_of(Some(category)), Some(category), None)
+        };
+        for (category, want) in [
+            ("Laptops", Laptop),
+            ("Ordinateurs portables", Laptop),
+            ("Desktops", Desktop),
+            ("Postes fixes", Desktop),
+            ("Client léger", ThinClient),
+            ("Thin Clients", ThinClient),
+            ("Tablets", Tablet),
+            ("Tablettes", Tablet),
+            ("Servers", Server),
+            ("Serveur", Server),
+            ("Monitors", Monitor),
+            ("Écrans", Monitor),
+            ("Printers", Printer),
+            ("Copieurs multifonctions", Copier),
+            ("Imprimantes multifonctions", Mfp),
+            ("Mobile Phones", Smartphone),
+            ("Téléphones portables", Smartphone),
+            ("VOIP Phones", DeskPhone),
+            ("Switches", Network),
+            ("Bornes Wi-Fi", Network),
+            ("Câbles", Other),
+            ("Stations d'accueil", Other),
+        ] {
+            assert_eq!(class(category), want, "{category}");
+        }
+        assert_eq!(family_of(None), "Peripheral");
     }
 }

@@ -16,7 +16,6 @@
 //! marks them vanished, which is what a deletion means; `status=Deleted` would only add
 //! their deletion stamp.
 
-mod classify;
 mod client;
 mod cursor;
 mod normalise;

@@ -18,10 +18,10 @@
 
 use serde_json::Value;
 
-use super::classify;
 use super::params::SnipeitParams;
 use super::wire;
 use crate::amount::parse_amount_cents;
+use crate::mapping::family_of;
 use crate::record::{AssetRecord, Phase, PurchaseRecord};
 
 /// The phase a label's `status_type` gives, when its name maps to nothing.
@@ -103,7 +103,7 @@ pub(super) fn asset(row: &Value, params: &SnipeitParams) -> Option<AssetRecord> 
     let id = wire::id(row)?;
     let category = wire::name_of(row, "category");
     let model = wire::name_of(row, "model");
-    let family = classify::family(category.as_deref());
+    let family = family_of(category.as_deref());
     let class = params
         .class_rules
         .class_of(family, category.as_deref(), model.as_deref());
