@@ -251,6 +251,22 @@ async fn main() {
     )
     .await
     .expect("Snipe-IT fake");
+    // The spreadsheet exports a DSI hands over: a French CSV and an XLSX of the same fleet.
+    let files = tempfile::tempdir().expect("temp dir");
+    let sheet =
+        parcd_fakes::inventory_file::Fleet::generate(&parcd_fakes::inventory_file::FleetSpec {
+            devices: assets,
+            seed: 42,
+        });
+    let csv = files.path().join("parc.csv");
+    sheet
+        .write_csv(&csv, &parcd_fakes::inventory_file::CsvOptions::default())
+        .expect("CSV written");
+    let xlsx = files.path().join("parc.xlsx");
+    sheet
+        .write_xlsx(&xlsx, &parcd_fakes::inventory_file::XlsxOptions::default())
+        .expect("XLSX written");
+    drop(sheet);
     let benches = [
         Bench {
             label: "glpi",
@@ -265,6 +281,14 @@ async fn main() {
                 "kind = \"snipeit\"\nurl = \"{}\"\napi_token = \"{TOKEN}\"\npage_size = 500",
                 snipeit.base_url()
             ),
+        },
+        Bench {
+            label: "csv",
+            source: format!("kind = \"inventory_file\"\npath = \"{}\"", csv.display()),
+        },
+        Bench {
+            label: "xlsx",
+            source: format!("kind = \"inventory_file\"\npath = \"{}\"", xlsx.display()),
         },
     ];
     let dir = tempfile::tempdir().expect("temp dir");

@@ -419,11 +419,25 @@ fn the_example_blocks_of_other_kinds_are_valid() {
             config.push('\n');
         }
     }
-    assert!(kinds.contains(&"snipeit".to_string()), "{kinds:?}");
+    for kind in ["snipeit", "inventory_file"] {
+        assert!(kinds.contains(&kind.to_string()), "{kinds:?}");
+    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("parcd.toml");
     std::fs::write(&file, &config).unwrap();
+    // The spreadsheet the inventory_file block names, relative to the working directory.
+    std::fs::create_dir(dir.path().join("inventaire")).unwrap();
+    parcd_fakes::inventory_file::Fleet::generate(&parcd_fakes::inventory_file::FleetSpec {
+        devices: 20,
+        seed: 1,
+    })
+    .write_xlsx(
+        &dir.path().join("inventaire/parc.xlsx"),
+        &parcd_fakes::inventory_file::XlsxOptions::default(),
+    )
+    .unwrap();
     let out = parcd()
+        .current_dir(dir.path())
         .args(["--config", file.to_str().unwrap(), "check-config"])
         .env("PARCD_GLPI_APP_TOKEN", "example-app-token")
         .env("PARCD_GLPI_USER_TOKEN", "example-user-token")

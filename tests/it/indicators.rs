@@ -246,5 +246,8 @@ async fn the_indicators_and_simulate_commands_read_the_store(db: TestDb) {
         .unwrap();
     assert!(!before_history.status.success());
     let err = String::from_utf8_lossy(&before_history.stderr);
-    assert!(err.contains("before parcd's history, which starts on"), "{err}");
+    assert!(
+        err.contains("before parcd's history, which starts on"),
+        "{err}"
+    );
 }
