@@ -99,9 +99,152 @@ pub fn log_filter(filter: &str) -> Option<Problem> {
     None
 }
 
+/// The configuration file's text, or why it cannot be read, said for what the path is: a
+/// missing file, a directory, a device, a file parcd may not read, bytes that are not UTF-8
+/// (a name with an accent saved in Latin-1 would otherwise change silently).
+pub fn config_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::ErrorKind;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err("no such file (pass --config FILE or set PARCD_CONFIG)".into());
+        }
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            return Err(
+                "permission denied on a directory of its path: let parcd's user traverse it".into(),
+            );
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if meta.is_dir() {
+        return Err(format!(
+            "is a directory, not a file: pass the file, e.g. {}",
+            path.join("parcd.toml").display()
+        ));
+    }
+    if !meta.is_file() {
+        return Err(
+            "is not a regular file (a device, a socket or a pipe): pass the TOML file".into(),
+        );
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        ErrorKind::PermissionDenied => {
+            "permission denied: make the file readable by the user parcd runs as (chmod, chgrp)"
+                .to_string()
+        }
+        _ => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = at
+            - before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        format!(
+            "is not UTF-8 (byte 0x{:02x} at line {line}, column {column}): save it as UTF-8 \
+             (an editor's \"UTF-8\" encoding; Windows' \"ANSI\" is not)",
+            e.as_bytes()[at]
+        )
+    })
+}
+
+/// Configuration issues about keys that an environment variable set (`PARCD__SECTION__KEY`)
+/// name that variable: a typo in it is otherwise reported as a key of a file that has none.
+pub fn name_environment_variables(
+    mut issues: Vec<parcd_connectors::ParamIssue>,
+    vars: impl Iterator<Item = (String, String)>,
+) -> Vec<parcd_connectors::ParamIssue> {
+    let paths: Vec<(String, String)> = vars
+        .filter_map(|(name, _)| {
+            let path = name
+                .strip_prefix("PARCD__")?
+                .to_ascii_lowercase()
+                .replace("__", ".");
+            Some((name, path))
+        })
+        .collect();
+    for issue in &mut issues {
+        let from: Vec<&str> = paths
+            .iter()
+            .filter(|(_, path)| *path == issue.key || path.starts_with(&format!("{}.", issue.key)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !from.is_empty() {
+            issue.problem = format!(
+                "{} (set by the environment variable {})",
+                issue.problem,
+                from.join(", ")
+            );
+        }
+    }
+    issues
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_path_that_is_not_a_readable_utf8_file_says_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            config_file(&dir.path().join("absent.toml"))
+                .unwrap_err()
+                .contains("no such file")
+        );
+        assert!(
+            config_file(dir.path())
+                .unwrap_err()
+                .contains("is a directory")
+        );
+        assert!(
+            config_file(std::path::Path::new("/dev/null"))
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"[database]\nurl = \"sqlite://caf\xe9.db\"\n").unwrap();
+        let e = config_file(&latin1).unwrap_err();
+        assert!(
+            e.contains("not UTF-8") && e.contains("0xe9") && e.contains("line 2, column 20"),
+            "{e}"
+        );
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "[database]\nurl = \"sqlite://café.db\"\n").unwrap();
+        assert!(config_file(&good).unwrap().contains("café"));
+    }
+
+    #[test]
+    fn an_issue_set_by_an_environment_variable_names_it() {
+        let issue = |key: &str| parcd_connectors::ParamIssue {
+            key: key.into(),
+            problem: "is not a known key".into(),
+            fix: "remove it".into(),
+        };
+        let vars = [
+            (
+                "PARCD__DATABSE__URL".to_string(),
+                "postgres://x".to_string(),
+            ),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let named = name_environment_variables(
+            vec![issue("databse"), issue("server.lisen")],
+            vars.into_iter(),
+        );
+        assert!(
+            named[0]
+                .problem
+                .contains("set by the environment variable PARCD__DATABSE__URL"),
+            "{:?}",
+            named[0]
+        );
+        assert_eq!(named[1].problem, "is not a known key");
+    }
 
     #[test]
     fn database_urls_that_name_a_place_to_keep_data_pass() {

@@ -152,13 +152,11 @@ impl Config {
         let name = file.map_or_else(|| "(no file)".to_string(), |p| p.display().to_string());
         let mut builder = config::Config::builder();
         if let Some(path) = file {
-            if !path.is_file() {
-                return Err(ConfigError::Read {
-                    file: name,
-                    reason: "no such file (pass --config FILE or set PARCD_CONFIG)".into(),
-                });
-            }
-            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+            let text = checks::config_file(path).map_err(|reason| ConfigError::Read {
+                file: name.clone(),
+                reason,
+            })?;
+            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
         }
         builder = builder.add_source(
             config::Environment::with_prefix("PARCD")
@@ -182,8 +180,12 @@ impl Config {
                 });
             }
         };
-        Config::from_table(table, file.map(Path::to_path_buf))
-            .map_err(|issues| ConfigError::Invalid { file: name, issues })
+        Config::from_table(table, file.map(Path::to_path_buf)).map_err(|issues| {
+            ConfigError::Invalid {
+                file: name,
+                issues: checks::name_environment_variables(issues, std::env::vars()),
+            }
+        })
     }
 
     /// Parses a TOML text (tests, `demo`).
@@ -336,17 +338,10 @@ impl Config {
         };
 
         let mut sources = Vec::new();
+        let mut names = Vec::new();
         for mut p in root.tables("sources") {
-            if let Some(s) = read_source(&mut p) {
-                if sources.iter().any(|o: &SourceConfig| o.name == s.name) {
-                    p.issue(
-                        "name",
-                        format!("\"{}\" names two sources", s.name),
-                        "give every source its own name",
-                    );
-                } else {
-                    sources.push(s);
-                }
+            if let Some(s) = read_source(&mut p, &mut names) {
+                sources.push(s);
             }
             root.absorb(p.finish());
         }
@@ -438,7 +433,9 @@ impl fmt::Display for Config {
     }
 }
 
-fn read_source(p: &mut Params) -> Option<SourceConfig> {
+/// One `[[sources]]` table; `names` holds the names of the tables before it, so that a
+/// duplicate is reported with the other mistakes, not after they are fixed.
+fn read_source(p: &mut Params, names: &mut Vec<String>) -> Option<SourceConfig> {
     let name = p.required_string("name", "give the source a short name, e.g. \"glpi\"");
     let name = name.and_then(|n| {
         if !n.is_empty()
@@ -454,6 +451,19 @@ fn read_source(p: &mut Params) -> Option<SourceConfig> {
                 "use up to 64 letters, digits, - and _ (it becomes a metrics label)",
             );
             None
+        }
+    });
+    let name = name.and_then(|n| {
+        if names.contains(&n) {
+            p.issue(
+                "name",
+                format!("\"{n}\" names two sources"),
+                "give every source its own name",
+            );
+            None
+        } else {
+            names.push(n.clone());
+            Some(n)
         }
     });
     let kind = p.required_string(

@@ -49,15 +49,27 @@ async fn metrics(State(s): State<HttpState>) -> impl IntoResponse {
     )
 }
 
-/// Ready once the database answers and its schema is current.
+/// Ready once the database answers and its schema is current; within a second either way,
+/// with what the database said when it is not.
 async fn readyz(State(s): State<HttpState>) -> impl IntoResponse {
-    if s.store.ready().await {
-        (StatusCode::OK, "ready\n")
-    } else {
-        (
+    match s.store.readiness().await {
+        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+    }
+}
+
+/// A store result, its error as a 503 answer with a pool timeout explained by the
+/// database's own words.
+async fn or_503<T>(
+    store: &Store,
+    r: Result<T, crate::store::StoreError>,
+) -> Result<T, (StatusCode, String)> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) => Err((
             StatusCode::SERVICE_UNAVAILABLE,
-            "database unreachable or not migrated\n",
-        )
+            format!("{}\n", store.explain(e).await),
+        )),
     }
 }
 
@@ -90,22 +102,13 @@ struct RunView {
 async fn sources(
     State(s): State<HttpState>,
 ) -> Result<Json<Vec<SourceView>>, (StatusCode, String)> {
-    let unavailable =
-        |e: crate::store::StoreError| (StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     let now = chrono::Utc::now().timestamp();
     let mut out = Vec::new();
     for (name, kind) in s.sources.iter() {
-        let state = s
-            .store
-            .source_state(name, kind, now)
-            .await
-            .map_err(unavailable)?;
-        let (live, vanished) = s.store.asset_totals(name).await.map_err(unavailable)?;
-        let last_run = s
-            .store
-            .recent_runs(name, 1)
-            .await
-            .map_err(unavailable)?
+        let state = or_503(&s.store, s.store.source_state(name, kind, now).await).await?;
+        let (live, vanished) = or_503(&s.store, s.store.asset_totals(name).await).await?;
+        let last_run = or_503(&s.store, s.store.recent_runs(name, 1).await)
+            .await?
             .into_iter()
             .next();
         out.push(SourceView {
@@ -155,17 +158,12 @@ async fn indicators(
                     format!("at={day} is not a date: write YYYY-MM-DD\n"),
                 )
             })?;
-            s.fleet.check_day(day).await.map_err(|e| match e {
-                crate::live::fleet::DayError::Store(e) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"))
-                }
-                other => (StatusCode::BAD_REQUEST, format!("at={other}\n")),
-            })?;
-            s.fleet
-                .at(day)
-                .await
-                .map(Json)
-                .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")))
+            match s.fleet.check_day(day).await {
+                Ok(()) => {}
+                Err(crate::live::fleet::DayError::Store(e)) => or_503(&s.store, Err(e)).await?,
+                Err(other) => return Err((StatusCode::BAD_REQUEST, format!("at={other}\n"))),
+            }
+            or_503(&s.store, s.fleet.at(day).await).await.map(Json)
         }
     }
 }
@@ -239,11 +237,7 @@ async fn agec(
         .filter(|l| l.year == year && l.today == today);
     let mut figures = match latest {
         Some(l) => (*l).clone(),
-        None => s
-            .circularity
-            .year(year, today)
-            .await
-            .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")))?,
+        None => or_503(&s.store, s.circularity.year(year, today).await).await?,
     };
     let limit = q.list.unwrap_or(100);
     figures.agec.excluded.truncate(limit);
@@ -294,13 +288,8 @@ struct AlertsView {
 /// `GET /api/v1/alerts`: every AGEC alert's state and the latest messages with their
 /// delivery.
 async fn alerts(State(s): State<HttpState>) -> Result<Json<AlertsView>, (StatusCode, String)> {
-    let unavailable =
-        |e: crate::store::StoreError| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n"));
-    let alerts = s
-        .store
-        .alerts()
-        .await
-        .map_err(unavailable)?
+    let alerts = or_503(&s.store, s.store.alerts().await)
+        .await?
         .into_iter()
         .map(|a| AlertView {
             rule: a.rule.as_str(),
@@ -314,11 +303,8 @@ async fn alerts(State(s): State<HttpState>) -> Result<Json<AlertsView>, (StatusC
             resolved_at: a.resolved_at,
         })
         .collect();
-    let messages = s
-        .store
-        .outbox_recent(50)
-        .await
-        .map_err(unavailable)?
+    let messages = or_503(&s.store, s.store.outbox_recent(50).await)
+        .await?
         .into_iter()
         .map(|e| MessageView {
             id: e.outgoing.id,

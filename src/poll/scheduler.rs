@@ -130,7 +130,15 @@ pub async fn poll_source(
             });
         }
     };
-    let result = run_sync(&deps.store, rt, mode, &mut on_page, stop).await;
+    let result = match run_sync(&deps.store, rt, mode, &mut on_page, stop).await {
+        // The pool only says it timed out: the log and the run record get the database's
+        // own answer (refused, unknown host, authentication failed).
+        Err(SyncError::Store { source_name, error }) => Err(SyncError::Store {
+            source_name,
+            error: deps.store.explain(error).await,
+        }),
+        other => other,
+    };
     timer.observe_duration();
     m.source_sync_in_progress.with_label_values(&[&name]).set(0);
     match &result {

@@ -5,16 +5,16 @@ mod alerts;
 mod assets;
 mod circularity;
 mod facts;
+mod reach;
 mod readings;
 mod sources;
 mod sql;
 mod vanish_holds;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions};
 use thiserror::Error;
 
 pub use alerts::OutboxEntry;
@@ -49,6 +49,10 @@ impl Backend {
 pub enum StoreError {
     #[error("unsupported database URL {0}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
+    /// No connection within the pool's wait: `reason` is what the database said to a
+    /// connection tried just then (refused, unknown host, bad password…).
+    #[error("database {url} unavailable: {reason}")]
+    Unavailable { url: String, reason: String },
     #[error("cannot open database {url}: {source}")]
     Connect {
         url: String,
@@ -68,6 +72,10 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// How to open one connection outside the pool, to learn why the pool has none.
+    options: std::sync::Arc<AnyConnectOptions>,
+    /// The URL with its password hidden, for messages.
+    url: std::sync::Arc<str>,
 }
 
 /// Hides the password of a database URL, for logs and `check-config`.
@@ -112,23 +120,31 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(connect_err)?
             .disable_statement_logging();
+        // The pool would retry a refused connection (or a SQLite file on a full disk) until
+        // its timeout, logging each try, and then say only "pool timed out": one connection
+        // first gives the database's own answer at once.
+        reach::first_connection(&options, backend, &url)
+            .await
+            .map_err(|reason| StoreError::Unavailable {
+                url: redact_url(&url),
+                reason,
+            })?;
         let mut pool = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(reach::ACQUIRE_TIMEOUT);
         if backend == Backend::Sqlite {
-            // WAL lets readers (metrics, API) run while a sync writes; NORMAL is durable
-            // across process crashes, which is what the kill -9 guarantee needs.
-            pool = pool.after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    Ok(())
-                })
-            });
+            pool = pool.after_connect(|conn, _| Box::pin(reach::sqlite_settings(conn)));
         }
-        let pool = pool.connect_with(options).await.map_err(connect_err)?;
-        Ok(Store { pool, backend })
+        let pool = pool
+            .connect_with(options.clone())
+            .await
+            .map_err(connect_err)?;
+        Ok(Store {
+            pool,
+            backend,
+            options: std::sync::Arc::new(options),
+            url: redact_url(&url).into(),
+        })
     }
 
     /// Opens the database and brings its schema up to date.
@@ -147,11 +163,7 @@ impl Store {
 
     /// True when the database answers and every migration is applied.
     pub async fn ready(&self) -> bool {
-        let applied: Result<i64, _> =
-            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_one(&self.pool)
-                .await;
-        matches!(applied, Ok(n) if n as usize >= sqlx::migrate!("./migrations").iter().count())
+        self.readiness().await.is_ok()
     }
 
     pub fn backend(&self) -> Backend {

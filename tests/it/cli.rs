@@ -31,12 +31,18 @@ fn a_config_with_several_mistakes_names_the_file_every_key_and_its_fix() {
         item_types = ["Computer", "Racks"]
         [sources.status_map]
         "En production" = "working"
+        [[sources]]
+        name = "glpi"
+        kind = "glpi"
+        url = "https://glpi.example.org/apirest.php"
+        user_token = "tok-5ecret"
         "#,
     );
     let out = parcd()
         .arg("--config")
         .arg(&file)
         .arg("check-config")
+        .env("PARCD__DATABSE__URL", "sqlite://typo.db")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -47,6 +53,10 @@ fn a_config_with_several_mistakes_names_the_file_every_key_and_its_fix() {
         "sources[0].schedule",
         "sources[0].item_types",
         "sources[0].status_map.En production",
+        // Reported with the others, not once they are fixed.
+        "sources[1].name",
+        "\"glpi\" names two sources",
+        "set by the environment variable PARCD__DATABSE__URL",
         "Fix:",
     ] {
         assert!(err.contains(needle), "missing {needle} in:\n{err}");
@@ -177,6 +187,30 @@ fn check_config_prints_the_resolved_config_without_secrets() {
         assert!(!text.contains(secret), "{secret} leaked:\n{text}");
     }
     assert!(text.contains("user_token = \"[REDACTED]\""));
+}
+
+/// A directory, a device and a file saved in Latin-1 are each said for what they are.
+#[test]
+fn a_config_path_that_is_no_readable_text_file_is_said_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[database]\nurl = \"sqlite://caf\xe9.db\"\n").unwrap();
+    for (path, says) in [
+        (dir.path().to_path_buf(), "is a directory"),
+        ("/dev/null".into(), "is not a regular file"),
+        (latin1, "is not UTF-8 (byte 0xe9 at line 2, column 20)"),
+    ] {
+        let out = parcd()
+            .arg("--config")
+            .arg(&path)
+            .arg("check-config")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{}: {err}", path.display());
+        assert!(!err.contains("no such file"), "{err}");
+    }
 }
 
 #[test]

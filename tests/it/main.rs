@@ -9,6 +9,11 @@
 //! indicators 2, ingest 8, inventory_file 4, prometheus 1, readings 6, reports 5, snipeit 6 (`test_list.rs` checks this
 //! sentence against the files).
 //!
+//! database_outage runs once, on a PostgreSQL of its own that it starts and stops on another
+//! loopback port (a server going away is PostgreSQL's fault; SQLite has no server), and
+//! disk_full once, on SQLite in a small filesystem it mounts (PostgreSQL keeps its files on
+//! its server's disk).
+//!
 //! The other tests open no database and run once: alert_channels and alert_tls (channels
 //! built from configuration, real SMTP and HTTP servers), connect (`check-config --connect`
 //! against the fakes), footprint (the estimate command and
@@ -27,6 +32,8 @@ mod cli;
 mod connect;
 mod crash;
 mod daemon;
+mod database_outage;
+mod disk_full;
 mod footprint;
 mod http_limits;
 mod indicators;
