@@ -76,7 +76,9 @@ impl SnipeitClient {
                 endpoint: endpoint.to_string(),
                 seconds: self.timeout.as_secs(),
             }
-        } else if e.is_connect() || e.is_request() {
+        } else if e.is_connect() || e.is_request() || e.is_body() {
+            // A connection closed halfway through the answer (is_body) is the network's
+            // fault, not a malformed payload: retried like a refused connection.
             ConnectorError::Connect {
                 endpoint: endpoint.to_string(),
                 reason: root_cause(&e),

@@ -93,6 +93,9 @@ pub enum Fault {
     /// Valid JSON of the wrong shape: an object keyed `"0"`, `"1"`... where a list is
     /// expected, `[]` where an object is expected.
     WrongShape,
+    /// The normal status and headers, then the connection closed halfway through the
+    /// body, as when a proxy or the PHP worker dies mid-answer.
+    Dropped,
 }
 
 /// Counters of what clients asked, for assertions.

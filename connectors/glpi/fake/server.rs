@@ -118,6 +118,29 @@ impl Reply {
         }
     }
 
+    /// The status and headers, half the body, then an error that makes hyper abort the
+    /// connection.
+    fn into_dropped_response(mut self) -> Response {
+        let half = self.body.split_off(self.body.len() / 2);
+        drop(half);
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+            Ok(std::mem::take(&mut self.body)),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the fake drops the connection",
+            )),
+        ];
+        let mut builder = Response::builder()
+            .status(self.status)
+            .header(header::CONTENT_TYPE, "application/json; charset=UTF-8");
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Body::from_stream(futures_util::stream::iter(chunks)))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+
     fn into_response(self) -> Response {
         let mut builder = Response::builder()
             .status(self.status)
@@ -293,6 +316,9 @@ async fn dispatch(
         return Reply::json(StatusCode::OK, &json!([]), Shape::List).into_response();
     }
     let reply = data_request(&shared, &method, &segments, &params);
+    if fault == Some(Fault::Dropped) && reply.status.is_success() {
+        return reply.into_dropped_response();
+    }
     match fault {
         Some(f) if reply.status.is_success() => corrupt(reply, &f).into_response(),
         _ => reply.into_response(),
@@ -342,7 +368,7 @@ fn corrupt(mut reply: Reply, fault: &Fault) -> Reply {
             };
             reply.body = serde_json::to_vec(&reshaped).unwrap_or_default();
         }
-        Fault::ServerError | Fault::Delay(_) => {}
+        Fault::ServerError | Fault::Delay(_) | Fault::Dropped => {}
     }
     reply
 }
