@@ -1,5 +1,7 @@
 //! The GLPI connector's cursor: a watermark at rest, a position inside a sync.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Cursor, SyncMode};
@@ -10,6 +12,12 @@ pub(super) struct GlpiCursor {
     /// Newest `date_mod` seen by the last completed sync (GLPI's own clock and format,
     /// which sorts as text).
     pub watermark: Option<String>,
+    /// The rows read at exactly `watermark`, with a digest of each. GLPI's clock counts
+    /// seconds, so an incremental sync reads from that second again (an edit later in the
+    /// same second must not be missed), and skips those rows whose digest is unchanged:
+    /// without this, items stamped at the watermark were fetched again at every poll.
+    #[serde(default)]
+    pub at_watermark: BTreeMap<String, String>,
     /// Set while a sync is under way.
     pub position: Option<Position>,
 }
@@ -19,25 +27,86 @@ pub(super) struct Position {
     pub mode: SyncMode,
     /// Tells this sync's in-memory cache from another's.
     pub token: String,
-    /// The watermark this sync reads from (incremental only).
+    /// The watermark this sync reads from (incremental only), and the rows read at it.
     pub since: Option<String>,
+    #[serde(default)]
+    pub read_at_since: BTreeMap<String, String>,
     pub type_idx: usize,
     pub start: u64,
-    pub max_seen: Option<String>,
+    /// The newest rows this sync has read: the next watermark.
+    #[serde(default)]
+    pub newest: Newest,
+}
+
+/// The newest `date_mod` read, and the rows read at exactly that second with their digest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Newest {
+    pub date_mod: Option<String>,
+    pub rows: BTreeMap<String, String>,
+}
+
+impl Newest {
+    pub fn see(&mut self, key: String, date_mod: Option<String>, digest: String) {
+        let Some(d) = date_mod else { return };
+        match &self.date_mod {
+            Some(cur) if d < *cur => {}
+            Some(cur) if d == *cur => {
+                self.rows.insert(key, digest);
+            }
+            _ => {
+                self.date_mod = Some(d);
+                self.rows = BTreeMap::from([(key, digest)]);
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: Newest) {
+        if let Some(d) = other.date_mod {
+            for (key, digest) in other.rows {
+                self.see(key, Some(d.clone()), digest);
+            }
+        }
+    }
 }
 
 impl Position {
-    pub fn start(mode: SyncMode, token: String, watermark: Option<String>) -> Self {
+    pub fn start(mode: SyncMode, token: String, cursor: &GlpiCursor) -> Self {
+        let incremental = mode == SyncMode::Incremental;
         Position {
             mode,
             token,
-            since: match mode {
-                SyncMode::Full => None,
-                SyncMode::Incremental => watermark,
+            since: cursor.watermark.clone().filter(|_| incremental),
+            read_at_since: if incremental {
+                cursor.at_watermark.clone()
+            } else {
+                BTreeMap::new()
             },
             type_idx: 0,
             start: 0,
-            max_seen: None,
+            newest: Newest::default(),
+        }
+    }
+
+    /// A row at exactly the watermark that an earlier sync read as it is now.
+    pub fn read_before(&self, key: &str, date_mod: Option<&str>, digest: &str) -> bool {
+        date_mod.is_some()
+            && date_mod == self.since.as_deref()
+            && self.read_at_since.get(key).is_some_and(|d| d == digest)
+    }
+}
+
+impl GlpiCursor {
+    /// Ends a sync: the newest rows it read become the watermark (or join the rows already
+    /// at it).
+    pub fn advance(&mut self, newest: Newest) {
+        let Some(d) = newest.date_mod else { return };
+        match &self.watermark {
+            Some(w) if d < *w => {}
+            Some(w) if d == *w => self.at_watermark.extend(newest.rows),
+            _ => {
+                self.watermark = Some(d);
+                self.at_watermark = newest.rows;
+            }
         }
     }
 }

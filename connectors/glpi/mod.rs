@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 pub use client::GlpiClient;
-use cursor::{GlpiCursor, Position};
+use cursor::{GlpiCursor, Newest, Position};
 use dropdowns::Dropdowns;
 pub use params::GlpiParams;
 
@@ -46,10 +46,13 @@ struct SyncCache {
     /// Infocom rows keyed by (itemtype, items_id): all of them in a full sync, the changed
     /// ones in an incremental sync.
     purchases: HashMap<(String, u64), PurchaseRecord>,
+    /// Incremental only: the assets whose Infocom changed since the watermark (not the
+    /// rows at the watermark an earlier sync read as they are), for the Infocom-only pass.
+    infocom_changed: HashSet<(String, u64)>,
     /// Incremental only: assets already emitted, so the Infocom-only pass skips them.
     emitted: HashSet<(String, u64)>,
-    /// Newest Infocom `date_mod` read: part of the next watermark.
-    infocom_max_date_mod: Option<String>,
+    /// Newest Infocom rows read: part of the next watermark.
+    infocom_newest: Newest,
     totals: Vec<u64>,
 }
 
@@ -70,28 +73,30 @@ impl GlpiConnector {
         })
     }
 
-    async fn load_cache(
-        &self,
-        token: &str,
-        mode: SyncMode,
-        since: Option<&str>,
-    ) -> Result<SyncCache, ConnectorError> {
+    async fn load_cache(&self, pos: &Position) -> Result<SyncCache, ConnectorError> {
         let dropdowns =
             Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?;
         let mut purchases = HashMap::new();
-        let mut infocom_max_date_mod = None;
+        let mut infocom_changed = HashSet::new();
+        let mut infocom_newest = Newest::default();
         let mut keep = |rows: Vec<Value>| {
             for row in &rows {
-                infocom_max_date_mod =
-                    max_opt(infocom_max_date_mod.take(), wire::text(row, "date_mod"));
-                if let (Some(itemtype), Some(id)) =
+                let (Some(itemtype), Some(id)) =
                     (wire::text(row, "itemtype"), wire::fk(row, "items_id"))
-                {
-                    purchases.insert((itemtype, id), normalise::purchase(row, &dropdowns));
+                else {
+                    continue;
+                };
+                let key = format!("Infocom:{itemtype}/{id}");
+                let date_mod = wire::text(row, "date_mod");
+                let digest = wire::digest(row);
+                if !pos.read_before(&key, date_mod.as_deref(), &digest) {
+                    infocom_changed.insert((itemtype.clone(), id));
                 }
+                infocom_newest.see(key, date_mod, digest);
+                purchases.insert((itemtype, id), normalise::purchase(row, &dropdowns));
             }
         };
-        match (mode, since) {
+        match (pos.mode, pos.since.as_deref()) {
             (SyncMode::Incremental, Some(since)) => {
                 keep(self.changed_rows("Infocom", since).await?)
             }
@@ -106,11 +111,12 @@ impl GlpiConnector {
             totals.push(self.client.list(t, 0, 0, "id", "ASC").await?.total);
         }
         Ok(SyncCache {
-            token: token.to_string(),
+            token: pos.token.clone(),
             dropdowns,
             purchases,
+            infocom_changed,
             emitted: HashSet::new(),
-            infocom_max_date_mod,
+            infocom_newest,
             totals,
         })
     }
@@ -178,13 +184,6 @@ fn fastish_random() -> u64 {
     h.finish()
 }
 
-fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if a >= b { a } else { b }),
-        (a, b) => a.or(b),
-    }
-}
-
 #[async_trait]
 impl Connector for GlpiConnector {
     fn kind(&self) -> &'static str {
@@ -206,19 +205,16 @@ impl Connector for GlpiConnector {
         // A cursor at rest starts a new sync; one with a position continues it.
         let mut pos = match cur.position.take() {
             Some(p) => p,
-            None => Position::start(request.mode, new_token(), cur.watermark.clone()),
+            None => Position::start(request.mode, new_token(), &cur),
         };
         let mut guard = self.cache.lock().await;
         if guard.as_ref().is_none_or(|c| c.token != pos.token) {
-            *guard = Some(
-                self.load_cache(&pos.token, pos.mode, pos.since.as_deref())
-                    .await?,
-            );
+            let cache = self.load_cache(&pos).await?;
+            // Seeing the same rows again (a sync resumed by a new process) changes nothing.
+            pos.newest.merge(cache.infocom_newest.clone());
+            *guard = Some(cache);
         }
         let cache = guard.as_mut().expect("cache loaded above");
-        if pos.max_seen.is_none() {
-            pos.max_seen = cache.infocom_max_date_mod.clone();
-        }
         let total_hint = Some(cache.totals.iter().sum());
         let mut records = Vec::new();
 
@@ -244,14 +240,22 @@ impl Connector for GlpiConnector {
                     reached_watermark = true;
                     break;
                 }
-                pos.max_seen = max_opt(pos.max_seen.take(), date_mod);
-                if let Some(id) = wire::uint(row, "id") {
-                    if pos.mode == SyncMode::Incremental {
-                        cache.emitted.insert((itemtype.clone(), id));
-                    }
-                    if let Some(r) = self.record(&itemtype, row, cache) {
-                        records.push(r);
-                    }
+                let Some(id) = wire::uint(row, "id") else {
+                    continue;
+                };
+                let key = format!("{itemtype}/{id}");
+                let digest = wire::digest(row);
+                let read_before = pos.mode == SyncMode::Incremental
+                    && pos.read_before(&key, date_mod.as_deref(), &digest);
+                pos.newest.see(key, date_mod, digest);
+                if read_before {
+                    continue;
+                }
+                if pos.mode == SyncMode::Incremental {
+                    cache.emitted.insert((itemtype.clone(), id));
+                }
+                if let Some(r) = self.record(&itemtype, row, cache) {
+                    records.push(r);
                 }
             }
             pos.start += n;
@@ -267,11 +271,13 @@ impl Connector for GlpiConnector {
         // Incremental: assets whose Infocom changed while the asset row did not.
         if pos.type_idx >= self.params.item_types.len() && pos.mode == SyncMode::Incremental {
             let pending: Vec<(String, u64)> = cache
-                .purchases
-                .keys()
+                .infocom_changed
+                .iter()
                 .filter(|k| self.params.item_types.contains(&k.0) && !cache.emitted.contains(*k))
                 .cloned()
                 .collect();
+            let mut pending = pending;
+            pending.sort();
             for (itemtype, id) in pending {
                 if let Some(row) = self.client.item(&itemtype, id).await?
                     && let Some(r) = self.record(&itemtype, &row, cache)
@@ -284,7 +290,7 @@ impl Connector for GlpiConnector {
 
         let done = pos.type_idx >= self.params.item_types.len();
         if done {
-            cur.watermark = max_opt(cur.watermark.take(), pos.max_seen.take());
+            cur.advance(std::mem::take(&mut pos.newest));
             *guard = None;
         } else {
             cur.position = Some(pos);

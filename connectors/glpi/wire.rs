@@ -75,6 +75,14 @@ pub fn unreadable_amount(row: &Value, key: &str) -> Option<String> {
     }
 }
 
+/// A short digest of a row as GLPI sent it: tells an unchanged row from one edited within
+/// the same second.
+pub fn digest(row: &Value) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(row.to_string().as_bytes());
+    hash[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
