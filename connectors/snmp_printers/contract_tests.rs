@@ -182,16 +182,17 @@ async fn a_mono_hp_is_read_then_printed_had_its_toner_replaced_and_was_reset() {
     assert_eq!(value(&reset, &id, PRINTED_PAGES), Some(12.0));
     assert_eq!(value(&reset, &id, SUPPLY_REPLACEMENTS), Some(1.0));
 
-    // The cursor forgets targets no longer configured.
-    let elsewhere = poll(
-        &v2c(
-            &[format!("127.0.0.1:{}", agents::free_port()).as_str()],
-            "hp-mono",
-        ),
-        Some(&reset.cursor),
-    )
-    .await;
-    assert!(elsewhere.is_err(), "a closed port alone fails the poll");
+    // The cursor keeps the printers configured, no others.
+    let mut stale = super::cursor::SnmpCursor::decode(Some(&reset.cursor));
+    assert!(stale.printers.contains_key(&id), "{stale:?}");
+    stale
+        .printers
+        .insert("10.9.9.9:161".into(), super::cursor::Memory::default());
+    let again = poll(&v2c(&targets, "hp-mono-reset"), Some(&stale.encode()))
+        .await
+        .unwrap();
+    let kept = super::cursor::SnmpCursor::decode(Some(&again.cursor));
+    assert_eq!(kept.printers.keys().collect::<Vec<_>>(), [&id]);
 }
 
 #[tokio::test]
