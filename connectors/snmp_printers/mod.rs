@@ -35,7 +35,7 @@ use tokio::task::JoinSet;
 use cursor::SnmpCursor;
 pub use normalise::{
     DEVICE_STATUS, PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO,
-    PRINTED_SHEETS, PRINTER_STATUS, RESPONDING, SUPPLY_REPLACEMENTS, SupplyKind,
+    PRINTED_SHEETS, PRINTER_STATUS, RESPONDING, SUPPLY_REPLACEMENTS, SupplyKind, quantities,
 };
 pub use params::SnmpPrintersParams;
 use params::Target;

@@ -58,6 +58,23 @@ pub const SUPPLY_REPLACEMENTS: Quantity = Quantity {
     measure: Measure::Counter,
 };
 
+/// Every quantity this kind reads, for whoever bounds or lists them.
+pub fn quantities() -> Vec<Quantity> {
+    let mut all = vec![
+        RESPONDING,
+        PRINTED_PAGES,
+        PRINTED_SHEETS,
+        PRINTED_PAGES_COLOUR,
+        PRINTED_PAGES_MONO,
+        PRINTED_PAGES_DUPLEX,
+        DEVICE_STATUS,
+        PRINTER_STATUS,
+        SUPPLY_REPLACEMENTS,
+    ];
+    all.extend(SupplyKind::ALL.iter().map(|k| k.quantity()));
+    all
+}
+
 const fn level(name: &'static str) -> Quantity {
     Quantity {
         name,
@@ -304,9 +321,8 @@ mod tests {
         assert_eq!(SupplyKind::of(&s), SupplyKind::Black);
         s.description = Some("Light Cyan Ink".into());
         assert_eq!(SupplyKind::of(&s), SupplyKind::OtherColour);
-        let names: std::collections::BTreeSet<_> =
-            SupplyKind::ALL.iter().map(|k| k.quantity().name).collect();
-        assert_eq!(names.len(), SupplyKind::ALL.len());
+        let names: std::collections::BTreeSet<_> = quantities().iter().map(|q| q.name).collect();
+        assert_eq!(names.len(), 9 + SupplyKind::ALL.len(), "{names:?}");
     }
 
     #[test]
