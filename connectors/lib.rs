@@ -14,6 +14,7 @@ pub mod glpi;
 pub mod inventory_file;
 pub mod registry;
 pub mod snipeit;
+pub mod snmp_printers;
 
 pub use framework::{amount, api, error, mapping, params, reading, record};
 

@@ -13,6 +13,7 @@ pub const KINDS: &[Kind] = &[
     crate::glpi::KIND,
     crate::snipeit::KIND,
     crate::inventory_file::KIND,
+    crate::snmp_printers::KIND,
 ];
 
 /// The `kind` values a source may have.

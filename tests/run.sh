@@ -5,7 +5,8 @@
 # passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust), Prometheus' binaries
 # (prometheus, promtool), BoaviztAPI 2.5.0 in a virtualenv (target/boavizta-venv), which the
 # footprint tests start on a free 127.0.0.1 port, and aiosmtpd in another (target/smtp-venv),
-# for the alert email tests. Every server a test starts listens on loopback only.
+# for the alert email tests, and snmpsim and snmpd for the printer tests. Every server a test
+# starts listens on loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +90,16 @@ ensure_smtp_sink() {
     export PARCD_SMTP_SINK_PYTHON="$PWD/target/smtp-venv/bin/python"
 }
 
+# The snmp_printers connector's tests start their own agents on free 127.0.0.1 UDP ports:
+# snmpsimd serving connectors/snmp_printers/testdata, and net-snmp's snmpd with a private
+# config for SNMPv3. The system snmpd service stays stopped (policy-rc.d above).
+ensure_snmp_agents() {
+    if ! command -v snmpsimd >/dev/null || ! command -v snmpd >/dev/null; then
+        log "snmpsim and snmpd"
+        apt_install snmpsim snmpd
+    fi
+}
+
 drop_old_test_databases() {
     local dbs
     dbs=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'parcd_t_%'" postgres)
@@ -99,6 +110,7 @@ ensure_postgres
 ensure_prometheus
 ensure_boaviztapi
 ensure_smtp_sink
+ensure_snmp_agents
 drop_old_test_databases
 
 log "cargo fmt --check"

@@ -1,0 +1,216 @@
+//! Network printers polled over SNMP (Printer-MIB, RFC 3805): page counters, supply levels
+//! and status, as readings of a telemetry source.
+//!
+//! A poll is one round over every target, `concurrency` printers at a time, each on its own
+//! UDP session; it returns one page, `done`. A printer that does not answer holds its slot
+//! `timeout × (retries + 1)` at most, gives a `responding = 0` reading and a warning with
+//! its cause, and costs the others nothing. The poll fails only when no target answered at
+//! all, with the first target's error: then the network, the credentials or the whole site
+//! are wrong, not one printer. Addresses found in a range (`10.1.2.0/24`) that stay silent
+//! or are not printers are expected and only logged at debug level.
+//!
+//! Every round reads everything, so `incremental()` is false. The cursor carries the last
+//! supply levels per printer, the one piece of state a round needs from the one before (to
+//! count supply replacements); it is bounded by the targets configured.
+
+mod cursor;
+mod normalise;
+mod oids;
+pub mod params;
+mod printer;
+mod session;
+
+#[cfg(test)]
+mod agents;
+#[cfg(test)]
+mod contract_tests;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use cursor::SnmpCursor;
+pub use normalise::{
+    DEVICE_STATUS, PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO,
+    PRINTED_SHEETS, PRINTER_STATUS, RESPONDING, SUPPLY_REPLACEMENTS, SupplyKind, quantities,
+};
+pub use params::SnmpPrintersParams;
+use params::Target;
+use printer::Outcome;
+use session::Session;
+
+use crate::api::{Connector, Page, PollRequest, Role};
+use crate::error::ConnectorError;
+use crate::framework::kind::{Kind, SourceParams};
+use crate::params::Params;
+use crate::reading::Reading;
+
+/// The registry's entry for `kind = "snmp_printers"`.
+pub const KIND: Kind = Kind {
+    name: "snmp_printers",
+    read: |p: &mut Params| {
+        SnmpPrintersParams::from_params(p).map(|s| Box::new(s) as Box<dyn SourceParams>)
+    },
+};
+
+/// The SNMP printers connector.
+pub struct SnmpPrintersConnector {
+    params: Arc<SnmpPrintersParams>,
+}
+
+/// What a round asks of each target.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    /// One GET: is anybody there, with these credentials?
+    Probe,
+    Read,
+}
+
+/// What one target gave in a round: `None` for a probe.
+type Answer = (Target, Result<Option<Outcome>, ConnectorError>);
+
+async fn run(
+    job: Job,
+    target: &Target,
+    p: &SnmpPrintersParams,
+) -> Result<Option<Outcome>, ConnectorError> {
+    let mut s = Session::open(target, &p.credentials, p.timeout, p.retries).await?;
+    match job {
+        Job::Probe => s.get(&[oids::SYS_OBJECT_ID.to_vec()]).await.map(|_| None),
+        Job::Read => printer::read(&mut s).await.map(Some),
+    }
+}
+
+impl SnmpPrintersConnector {
+    pub fn new(params: SnmpPrintersParams) -> Self {
+        SnmpPrintersConnector {
+            params: Arc::new(params),
+        }
+    }
+
+    /// Runs `job` on every target, `concurrency` at a time; answers in the targets' order.
+    async fn round(&self, job: Job) -> Vec<Answer> {
+        let gate = Arc::new(Semaphore::new(self.params.concurrency));
+        let mut tasks = JoinSet::new();
+        for (n, target) in self.params.targets.iter().enumerate() {
+            let (gate, params, target) = (gate.clone(), self.params.clone(), target.clone());
+            tasks.spawn(async move {
+                let _slot = gate
+                    .acquire_owned()
+                    .await
+                    .expect("the gate is never closed");
+                let result = run(job, &target, &params).await;
+                (n, target, result)
+            });
+        }
+        let mut answers = Vec::with_capacity(self.params.targets.len());
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(answer) => answers.push(answer),
+                // A panic in one target's read is a bug; the round goes on without it.
+                Err(e) => tracing::error!(error = %e, "a printer's read panicked"),
+            }
+        }
+        answers.sort_by_key(|(n, _, _)| *n);
+        answers.into_iter().map(|(_, t, r)| (t, r)).collect()
+    }
+
+    fn collect(
+        &self,
+        answers: Vec<Answer>,
+        memory: &mut SnmpCursor,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Reading>, ConnectorError> {
+        let mut readings = Vec::new();
+        let mut answered = 0usize;
+        let mut first_error = None;
+        for (target, result) in answers {
+            let id = target.id();
+            match result {
+                Ok(None) => answered += 1,
+                Ok(Some(Outcome::Printer(p))) => {
+                    answered += 1;
+                    let m = memory.printers.entry(id.clone()).or_default();
+                    readings.extend(normalise::readings(&id, &p, m, at));
+                }
+                Ok(Some(Outcome::NotAPrinter { sys_descr })) => {
+                    answered += 1;
+                    let what = sys_descr.unwrap_or_default();
+                    if target.listed {
+                        tracing::warn!(target = %id, sys_descr = %what, "answers SNMP but is not a printer (no hrDevicePrinter row, no Printer-MIB marker); no reading");
+                    } else {
+                        tracing::debug!(target = %id, sys_descr = %what, "not a printer");
+                    }
+                }
+                Err(e) => {
+                    if target.listed {
+                        tracing::warn!(target = %id, error_type = e.error_type().as_str(), error = %e, "printer not read");
+                        readings.push(normalise::silent(&id, memory.printers.get(&id), at));
+                    } else {
+                        tracing::debug!(target = %id, error = %e, "no printer");
+                    }
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if answered == 0 => {
+                tracing::warn!(
+                    targets = self.params.targets.len(),
+                    "no target answered; the first cause is the poll's error"
+                );
+                Err(e)
+            }
+            _ => Ok(readings),
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for SnmpPrintersConnector {
+    fn kind(&self) -> &'static str {
+        KIND.name
+    }
+
+    fn role(&self) -> Role {
+        Role::Telemetry
+    }
+
+    fn incremental(&self) -> bool {
+        false
+    }
+
+    /// Succeeds when one target answers (ranges are mostly empty addresses).
+    async fn check(&self) -> Result<(), ConnectorError> {
+        let mut first = None;
+        for (_, r) in self.round(Job::Probe).await {
+            match r {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        Err(first.unwrap_or_else(|| ConnectorError::Config("no target to poll".into())))
+    }
+
+    async fn poll(&self, request: PollRequest<'_>) -> Result<Page, ConnectorError> {
+        // Readings are stored by the second: the round's start is every reading's time.
+        let at = Utc::now().trunc_subsecs(0);
+        let mut memory = SnmpCursor::decode(request.cursor);
+        let answers = self.round(Job::Read).await;
+        let readings = self.collect(answers, &mut memory, at)?;
+        let configured: std::collections::BTreeSet<String> =
+            self.params.targets.iter().map(Target::id).collect();
+        memory.printers.retain(|id, _| configured.contains(id));
+        Ok(Page {
+            readings,
+            cursor: memory.encode(),
+            done: true,
+            ..Page::default()
+        })
+    }
+}

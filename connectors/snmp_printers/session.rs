@@ -1,0 +1,344 @@
+//! One SNMP session with one printer, over snmp2: what the library leaves to its caller, a
+//! timeout on every request, retries, a bulk walk, and errors said per target without a
+//! secret.
+//!
+//! snmp2 answers with values borrowed from its receive buffer; they are copied into
+//! [`Value`] at once, so that the next request can reuse the session.
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use snmp2::v3;
+use snmp2::{AsyncSession, Oid};
+
+use super::params::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Target};
+use crate::error::ConnectorError;
+
+/// A value as the agent sent it, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Integer(i64),
+    /// Counter32, Gauge32/Unsigned32, TimeTicks, Counter64.
+    Unsigned(u64),
+    Bytes(Vec<u8>),
+    Oid(Vec<u64>),
+    /// noSuchObject or noSuchInstance: the agent does not hold it.
+    Missing,
+    EndOfMibView,
+    /// Null, IpAddress, Opaque and the rest: nothing a printer reading uses.
+    Other,
+}
+
+impl Value {
+    fn from_snmp(v: &snmp2::Value<'_>) -> Value {
+        use snmp2::Value as V;
+        match v {
+            V::Integer(i) => Value::Integer(*i),
+            V::Counter32(n) | V::Unsigned32(n) | V::Timeticks(n) => Value::Unsigned(u64::from(*n)),
+            V::Counter64(n) => Value::Unsigned(*n),
+            V::OctetString(b) => Value::Bytes(b.to_vec()),
+            V::ObjectIdentifier(o) => Value::Oid(oid_parts(o)),
+            V::NoSuchObject | V::NoSuchInstance => Value::Missing,
+            V::EndOfMibView => Value::EndOfMibView,
+            _ => Value::Other,
+        }
+    }
+}
+
+/// Rows asked per GETBULK: a printer's supplies table is 8 columns of a few rows.
+const BULK_ROWS: u32 = 24;
+/// A stale answer (to a request that timed out) is read and dropped this many times at most.
+const STALE_ANSWERS: u32 = 4;
+
+fn oid_parts(o: &Oid<'_>) -> Vec<u64> {
+    o.iter().map(|i| i.collect()).unwrap_or_default()
+}
+
+enum Request<'a> {
+    Get(&'a [Vec<u64>]),
+    Bulk(&'a [u64]),
+}
+
+enum Failure {
+    Snmp(snmp2::Error),
+    /// The agent answered with a non-zero error-status (tooBig, genErr…).
+    Status(u32),
+}
+
+impl From<snmp2::Error> for Failure {
+    fn from(e: snmp2::Error) -> Self {
+        Failure::Snmp(e)
+    }
+}
+
+/// A session with one printer.
+pub struct Session {
+    inner: AsyncSession,
+    endpoint: String,
+    timeout: Duration,
+    retries: u32,
+    v3: bool,
+}
+
+impl Session {
+    /// Resolves the target and, for SNMPv3, discovers its engine (the first exchange).
+    pub async fn open(
+        target: &Target,
+        credentials: &Credentials,
+        timeout: Duration,
+        retries: u32,
+    ) -> Result<Session, ConnectorError> {
+        let endpoint = target.id();
+        let addr = (target.host.as_str(), target.port);
+        let resolve = async {
+            match credentials {
+                Credentials::V2c { community } => {
+                    AsyncSession::new_v2c(addr, community.expose_secret().as_bytes(), 1).await
+                }
+                Credentials::V3(v3) => AsyncSession::new_v3(addr, 1, security(v3)).await,
+            }
+        };
+        // A name that does not resolve waits on DNS, which has its own, longer, timeouts.
+        let inner = match tokio::time::timeout(timeout * (retries + 1), resolve).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                return Err(ConnectorError::Connect {
+                    endpoint,
+                    reason: format!("cannot resolve or open a socket: {e}"),
+                });
+            }
+            Err(_) => {
+                return Err(ConnectorError::Connect {
+                    endpoint,
+                    reason: "the name did not resolve in time".into(),
+                });
+            }
+        };
+        let mut s = Session {
+            inner,
+            endpoint,
+            timeout,
+            retries,
+            v3: matches!(credentials, Credentials::V3(_)),
+        };
+        if s.v3 {
+            s.discover().await?;
+        }
+        Ok(s)
+    }
+
+    async fn discover(&mut self) -> Result<(), ConnectorError> {
+        for _ in 0..=self.retries {
+            match tokio::time::timeout(self.timeout, self.inner.init()).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(e)) => return Err(self.error(e)),
+                Err(_) => continue,
+            }
+        }
+        Err(self.silent())
+    }
+
+    /// GET of a few objects in one request; the values come in the order asked.
+    pub async fn get(&mut self, oids: &[Vec<u64>]) -> Result<Vec<Value>, ConnectorError> {
+        let answer = self.request(Request::Get(oids)).await?;
+        if answer.len() != oids.len() {
+            return Err(ConnectorError::Protocol {
+                endpoint: self.endpoint.clone(),
+                detail: format!(
+                    "asked for {} objects, the answer holds {}",
+                    oids.len(),
+                    answer.len()
+                ),
+            });
+        }
+        Ok(answer.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// Every object under `root`, in order; at most `max_rows`.
+    pub async fn walk(
+        &mut self,
+        root: &[u64],
+        max_rows: usize,
+    ) -> Result<Vec<(Vec<u64>, Value)>, ConnectorError> {
+        let mut rows: Vec<(Vec<u64>, Value)> = Vec::new();
+        let mut from = root.to_vec();
+        loop {
+            let answer = self.request(Request::Bulk(&from)).await?;
+            if answer.is_empty() {
+                return Ok(rows);
+            }
+            for (oid, value) in answer {
+                // An agent past the end of its view fills every repetition with
+                // endOfMibView (snmpsim does): the first one ends the walk.
+                if value == Value::EndOfMibView || !oid.starts_with(root) {
+                    return Ok(rows);
+                }
+                if oid <= from {
+                    return Err(ConnectorError::Protocol {
+                        endpoint: self.endpoint.clone(),
+                        detail: format!(
+                            "the walk of {} went backwards (at {})",
+                            dotted(root),
+                            dotted(&oid)
+                        ),
+                    });
+                }
+                from.clone_from(&oid);
+                rows.push((oid, value));
+                if rows.len() >= max_rows {
+                    return Ok(rows);
+                }
+            }
+        }
+    }
+
+    async fn request(
+        &mut self,
+        req: Request<'_>,
+    ) -> Result<Vec<(Vec<u64>, Value)>, ConnectorError> {
+        let mut stale = 0;
+        let mut tries = 0;
+        loop {
+            let sent = tokio::time::timeout(self.timeout, send(&mut self.inner, &req)).await;
+            match sent {
+                Ok(Ok(answer)) => return Ok(answer),
+                // The answer to a request given up on came late: read the next one.
+                Ok(Err(Failure::Snmp(snmp2::Error::RequestIdMismatch)))
+                    if stale < STALE_ANSWERS =>
+                {
+                    stale += 1
+                }
+                // The agent's engine clock moved on: snmp2 took the new one, ask again.
+                Ok(Err(Failure::Snmp(snmp2::Error::AuthUpdated))) if stale < STALE_ANSWERS => {
+                    stale += 1
+                }
+                Ok(Err(Failure::Snmp(e))) => return Err(self.error(e)),
+                Ok(Err(Failure::Status(status))) => {
+                    return Err(ConnectorError::Protocol {
+                        endpoint: self.endpoint.clone(),
+                        detail: format!("the agent answered error-status {status}"),
+                    });
+                }
+                Err(_) => {
+                    tries += 1;
+                    if tries > self.retries {
+                        return Err(self.silent());
+                    }
+                }
+            }
+        }
+    }
+
+    fn silent(&self) -> ConnectorError {
+        let total = self.timeout * (self.retries + 1);
+        ConnectorError::Timeout {
+            endpoint: format!(
+                "{} ({} tries of {} ms unanswered: printer off or unreachable, or {} refused)",
+                self.endpoint,
+                self.retries + 1,
+                self.timeout.as_millis(),
+                if self.v3 {
+                    "the SNMPv3 user"
+                } else {
+                    "the community"
+                }
+            ),
+            seconds: total.as_secs_f64().ceil() as u64,
+        }
+    }
+
+    fn error(&self, e: snmp2::Error) -> ConnectorError {
+        use snmp2::Error as E;
+        let endpoint = self.endpoint.clone();
+        match e {
+            E::AuthFailure(kind) => ConnectorError::Auth(format!(
+                "{endpoint}: SNMPv3 refused ({kind:?}): check the user, the protocols and the \
+                 passwords"
+            )),
+            // A v3 agent answers a wrong password with a Report, not a Response.
+            E::AsnWrongType if self.v3 => ConnectorError::Auth(format!(
+                "{endpoint}: the agent answered with a report: check the SNMPv3 user, \
+                 protocols and passwords"
+            )),
+            E::Send | E::Receive => ConnectorError::Connect {
+                endpoint,
+                reason: "the request was refused (nothing listens on that port?)".into(),
+            },
+            E::AsnParse
+            | E::AsnInvalidLen
+            | E::AsnWrongType
+            | E::AsnUnsupportedType
+            | E::AsnEof
+            | E::AsnIntOverflow => ConnectorError::Decode {
+                endpoint,
+                detail: format!("an SNMP answer that does not decode: {e}"),
+            },
+            other => ConnectorError::Protocol {
+                endpoint,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+async fn send(s: &mut AsyncSession, req: &Request<'_>) -> Result<Vec<(Vec<u64>, Value)>, Failure> {
+    let oid = |parts: &[u64]| Oid::from(parts).map_err(|_| snmp2::Error::ValueOutOfRange);
+    let pdu = match req {
+        Request::Get(oids) => {
+            let owned = oids.iter().map(|o| oid(o)).collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&Oid<'_>> = owned.iter().collect();
+            s.get_many(&refs).await?
+        }
+        Request::Bulk(from) => s.getbulk(&[&oid(from)?], 0, BULK_ROWS).await?,
+    };
+    if pdu.error_status != 0 {
+        return Err(Failure::Status(pdu.error_status));
+    }
+    Ok(pdu
+        .varbinds
+        .clone()
+        .map(|(o, v)| (oid_parts(&o), Value::from_snmp(&v)))
+        .collect())
+}
+
+fn security(v3: &super::params::V3) -> v3::Security {
+    let auth_password = v3
+        .auth_password
+        .as_ref()
+        .map(|p| p.expose_secret().as_bytes().to_vec())
+        .unwrap_or_default();
+    let auth = match v3.level {
+        SecurityLevel::NoAuthNoPriv => v3::Auth::NoAuthNoPriv,
+        SecurityLevel::AuthNoPriv => v3::Auth::AuthNoPriv,
+        SecurityLevel::AuthPriv => v3::Auth::AuthPriv {
+            cipher: match v3.priv_protocol {
+                PrivProtocol::Des => v3::Cipher::Des,
+                PrivProtocol::Aes128 => v3::Cipher::Aes128,
+                PrivProtocol::Aes192 => v3::Cipher::Aes192,
+                PrivProtocol::Aes256 => v3::Cipher::Aes256,
+            },
+            privacy_password: v3
+                .priv_password
+                .as_ref()
+                .map(|p| p.expose_secret().as_bytes().to_vec())
+                .unwrap_or_default(),
+        },
+    };
+    let protocol = match v3.auth_protocol {
+        AuthProtocol::Md5 => v3::AuthProtocol::Md5,
+        AuthProtocol::Sha1 => v3::AuthProtocol::Sha1,
+        AuthProtocol::Sha224 => v3::AuthProtocol::Sha224,
+        AuthProtocol::Sha256 => v3::AuthProtocol::Sha256,
+        AuthProtocol::Sha384 => v3::AuthProtocol::Sha384,
+        AuthProtocol::Sha512 => v3::AuthProtocol::Sha512,
+    };
+    v3::Security::new(v3.user.as_bytes(), &auth_password)
+        .with_auth_protocol(protocol)
+        .with_auth(auth)
+        .with_context_name(&v3.context)
+}
+
+/// `1.3.6.1…`, for messages.
+pub fn dotted(oid: &[u64]) -> String {
+    oid.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+}

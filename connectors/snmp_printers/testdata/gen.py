@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Writes the .snmprec files the snmp_printers tests serve with snmpsimd.
+
+snmpsim wants every file sorted by OID (numerically); writing them from this script keeps
+them sorted and says what each printer is. Run it again after an edit:
+    python3 connectors/snmp_printers/testdata/gen.py
+"""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PRINTER = "1.3.6.1.2.1.25.3.1.5"
+
+
+def system(descr, object_id, name):
+    return [
+        ("1.3.6.1.2.1.1.1.0", "4", descr),
+        ("1.3.6.1.2.1.1.2.0", "6", object_id),
+        ("1.3.6.1.2.1.1.3.0", "67", "12345600"),
+        ("1.3.6.1.2.1.1.5.0", "4", name),
+    ]
+
+
+def device(i, model, status, printer_status, serial):
+    rows = [
+        (f"1.3.6.1.2.1.25.3.2.1.2.{i}", "6", PRINTER),
+        (f"1.3.6.1.2.1.25.3.2.1.3.{i}", "4", model),
+        (f"1.3.6.1.2.1.25.3.2.1.5.{i}", "2", str(status)),
+        (f"1.3.6.1.2.1.25.3.5.1.1.{i}", "2", str(printer_status)),
+        (f"1.3.6.1.2.1.25.3.5.1.2.{i}", "4x", "0000"),
+    ]
+    if serial is not None:
+        rows.append((f"1.3.6.1.2.1.43.5.1.1.17.{i}", "4", serial))
+    return rows
+
+
+def marker(i, unit, life, life_tag="65", colorants=1):
+    return [
+        (f"1.3.6.1.2.1.43.10.2.1.2.{i}.1", "2", "4"),
+        (f"1.3.6.1.2.1.43.10.2.1.3.{i}.1", "2", str(unit)),
+        (f"1.3.6.1.2.1.43.10.2.1.4.{i}.1", life_tag, str(life)),
+        (f"1.3.6.1.2.1.43.10.2.1.6.{i}.1", "2", str(colorants)),
+    ]
+
+
+def supplies(i, rows):
+    """rows: (index, colorant index, class, type, description, unit, max, level)."""
+    out = []
+    for (n, colorant, cls, typ, descr, unit, mx, level) in rows:
+        out += [
+            (f"1.3.6.1.2.1.43.11.1.1.3.{i}.{n}", "2", str(colorant)),
+            (f"1.3.6.1.2.1.43.11.1.1.4.{i}.{n}", "2", str(cls)),
+            (f"1.3.6.1.2.1.43.11.1.1.5.{i}.{n}", "2", str(typ)),
+            (f"1.3.6.1.2.1.43.11.1.1.6.{i}.{n}", "4", descr),
+            (f"1.3.6.1.2.1.43.11.1.1.7.{i}.{n}", "2", str(unit)),
+            (f"1.3.6.1.2.1.43.11.1.1.8.{i}.{n}", "2", str(mx)),
+            (f"1.3.6.1.2.1.43.11.1.1.9.{i}.{n}", "2" if isinstance(level, int) else "4", str(level)),
+        ]
+    return out
+
+
+def colorants(i, names):
+    return [(f"1.3.6.1.2.1.43.12.1.1.4.{i}.{n}", "4", name) for n, name in enumerate(names, 1)]
+
+
+def hp_mono(life, black_level, serial="CNBJT12345"):
+    return (
+        system("HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012",
+               "1.3.6.1.4.1.11.2.3.9.1", "PRN-FLOOR2-01")
+        + device(1, "HP LaserJet Pro M404dn", 2, 3, serial)
+        + marker(1, 7, life)
+        + supplies(1, [
+            (1, 1, 3, 21, "Black Cartridge HP 59A CF259A", 7, 3000, black_level),
+            (2, 0, 3, 9, "Imaging Drum HP 32A", 7, 23000, -3),
+        ])
+        + colorants(1, ["black"])
+        + [
+            ("1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0", "65", str(life // 3)),
+        ]
+    )
+
+
+# A colour MFP whose printer is hrDevice 3 (1 and 2 are its processor and network card),
+# with PWG Imaging Counter MIB colour and mono counts and every special supply level.
+def colour_mfp():
+    return (
+        system("Xerox VersaLink C7030 MFP; SS 1.2.3", "1.3.6.1.4.1.253.8.62.1.20", "MFP-RDC-A3")
+        + [
+            ("1.3.6.1.2.1.25.3.2.1.2.1", "6", "1.3.6.1.2.1.25.3.1.3"),
+            ("1.3.6.1.2.1.25.3.2.1.2.2", "6", "1.3.6.1.2.1.25.3.1.4"),
+        ]
+        + device(3, "Xerox VersaLink C7030", 3, 4, "XRX-3390-77A")
+        + marker(3, 7, 250400, colorants=4)
+        + supplies(3, [
+            (1, 1, 3, 21, "Black Toner Cartridge", 19, 100, 35),
+            (2, 2, 3, 21, "Cyan Toner Cartridge", 19, 100, 80),
+            (3, 3, 3, 21, "Magenta Toner Cartridge", 19, 100, 12),
+            (4, 4, 3, 21, "Yellow Toner Cartridge", 19, 100, 64),
+            (5, 0, 3, 9, "Drum Cartridge (R1)", 7, 180000, -3),
+            (6, 0, 4, 4, "Waste Toner Container", 19, 100, -2),
+            (7, 0, 3, 15, "Fuser", 7, -1, -1),
+        ])
+        + colorants(3, ["black", "cyan", "magenta", "yellow"])
+        + [
+            ("1.3.6.1.4.1.2699.1.3.1.8.1.1.4.1.3.3", "65", "250400"),
+            ("1.3.6.1.4.1.2699.1.3.1.8.1.1.5.1.3.3", "65", "160300"),
+            ("1.3.6.1.4.1.2699.1.3.1.8.1.1.7.1.3.3", "65", "90100"),
+        ]
+    )
+
+
+# An agent that sends the wrong types (a counter as text, a level as text), no serial in
+# the Printer-MIB but one in HP's MIB, a device down, and a counter in sheets.
+def odd():
+    return (
+        system("HP LaserJet 4250", "1.3.6.1.4.1.11.2.3.9.1", "PRN-OLD")
+        + device(1, "HP LaserJet 4250", 5, 1, None)
+        + [
+            ("1.3.6.1.2.1.43.10.2.1.3.1.1", "2", "8"),
+            ("1.3.6.1.2.1.43.10.2.1.4.1.1", "4", "many"),
+            ("1.3.6.1.2.1.43.10.2.1.3.1.2", "2", "8"),
+            ("1.3.6.1.2.1.43.10.2.1.4.1.2", "65", "777"),
+        ]
+        + supplies(1, [(1, 1, 3, 3, "Black toner", 7, 10000, "lots")])
+        + [("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0", "4", "CNXX0042")]
+    )
+
+
+def switch():
+    return system("Cisco IOS Software, C2960 Software", "1.3.6.1.4.1.9.1.1208", "sw-floor2") + [
+        ("1.3.6.1.2.1.25.3.2.1.2.1", "6", "1.3.6.1.2.1.25.3.1.4"),
+    ]
+
+
+FILES = {
+    "hp-mono": hp_mono(48213, 240),
+    # The same printer later: it printed, and its black cartridge was replaced.
+    "hp-mono-later": hp_mono(48999, 3000),
+    # The same printer after a formatter board swap: its counter starts again.
+    "hp-mono-reset": hp_mono(12, 2900),
+    "colour-mfp": colour_mfp(),
+    "odd": odd(),
+    "switch": switch(),
+}
+
+
+def key(row):
+    return [int(p) for p in row[0].split(".")]
+
+
+for name, rows in FILES.items():
+    rows = sorted(rows, key=key)
+    assert len({r[0] for r in rows}) == len(rows), name
+    with open(os.path.join(HERE, f"{name}.snmprec"), "w") as f:
+        for oid, tag, value in rows:
+            f.write(f"{oid}|{tag}|{value}\n")
