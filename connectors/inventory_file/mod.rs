@@ -53,6 +53,10 @@ pub const KIND: Kind = Kind {
 #[derive(Debug)]
 struct Loaded {
     fingerprint: String,
+    /// The file's size, modification time and inode when it was read: while they hold, the
+    /// pages after the first of a sync use the rows kept without reading and hashing the
+    /// whole file again (20 times for 100,000 rows in pages of 5,000).
+    stamp: Option<FileStamp>,
     outcomes: Vec<Outcome>,
     /// Rows that gave a record (the page's `total_hint`).
     records: u64,
@@ -93,8 +97,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| protocol(file, format!("reading the file stopped: {e}")))?
 }
 
-/// The file's bytes and their SHA-256.
-fn read_and_hash(params: &InventoryFileParams) -> Result<(Vec<u8>, String), ConnectorError> {
+/// The file's bytes, their SHA-256, and the file's stamp taken before the read (a write
+/// during the read then shows at the next page).
+fn read_and_hash(params: &InventoryFileParams) -> Result<Read, ConnectorError> {
+    let file_stamp = stamp(&params.path);
     let bytes = std::fs::read(&params.path).map_err(|e| ConnectorError::Connect {
         endpoint: params.file(),
         reason: format!("the file cannot be read: {e}"),
@@ -103,12 +109,49 @@ fn read_and_hash(params: &InventoryFileParams) -> Result<(Vec<u8>, String), Conn
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok((bytes, fingerprint))
+    Ok(Read {
+        bytes,
+        fingerprint,
+        stamp: file_stamp,
+    })
+}
+
+/// Where a page's rows come from.
+enum Rows {
+    Kept(Arc<Loaded>),
+    Read(Read),
+}
+
+/// The file as read by one poll.
+struct Read {
+    bytes: Vec<u8>,
+    fingerprint: String,
+    stamp: Option<FileStamp>,
+}
+
+/// What tells a file rewritten or replaced from the one read: a new export written in place
+/// changes its size or modification time, one renamed over it changes the inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: std::time::SystemTime,
+    inode: u64,
+}
+
+fn stamp(path: &std::path::Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        len: m.len(),
+        modified: m.modified().ok()?,
+        inode: m.ino(),
+    })
 }
 
 fn parse(
     bytes: Vec<u8>,
     fingerprint: String,
+    file_stamp: Option<FileStamp>,
     params: &InventoryFileParams,
 ) -> Result<Loaded, ConnectorError> {
     let file = params.file();
@@ -169,6 +212,7 @@ fn parse(
     }
     Ok(Loaded {
         fingerprint,
+        stamp: file_stamp,
         outcomes,
         records,
         described: table.described,
@@ -186,26 +230,34 @@ impl InventoryFileConnector {
         }
     }
 
-    async fn read(&self) -> Result<(Vec<u8>, String), ConnectorError> {
+    async fn read(&self) -> Result<Read, ConnectorError> {
         let params = Arc::clone(&self.params);
         blocking(&self.file, move || read_and_hash(&params)).await
     }
 
+    /// The rows kept from the page before when the file is, by its stamp, the one they
+    /// were read from.
+    fn kept_if_unchanged(&self) -> Option<Arc<Loaded>> {
+        let kept = lock(&self.loaded).as_ref().map(Arc::clone)?;
+        let now = stamp(&self.params.path)?;
+        (kept.stamp.as_ref() == Some(&now)).then_some(kept)
+    }
+
     /// The parsed file for `fingerprint`: the one kept from an earlier page, or parsed now.
-    async fn load(
-        &self,
-        bytes: Vec<u8>,
-        fingerprint: String,
-    ) -> Result<Arc<Loaded>, ConnectorError> {
+    async fn load(&self, read: Read) -> Result<Arc<Loaded>, ConnectorError> {
         if let Some(loaded) = lock(&self.loaded)
             .as_ref()
-            .filter(|l| l.fingerprint == fingerprint)
+            .filter(|l| l.fingerprint == read.fingerprint)
         {
             return Ok(Arc::clone(loaded));
         }
         let params = Arc::clone(&self.params);
-        let loaded =
-            Arc::new(blocking(&self.file, move || parse(bytes, fingerprint, &params)).await?);
+        let loaded = Arc::new(
+            blocking(&self.file, move || {
+                parse(read.bytes, read.fingerprint, read.stamp, &params)
+            })
+            .await?,
+        );
         tracing::info!(
             file = %self.file,
             read = %loaded.described,
@@ -250,8 +302,8 @@ impl Connector for InventoryFileConnector {
 
     /// Reads and parses the file, as a sync would; the rows are kept for the next poll.
     async fn check(&self) -> Result<(), ConnectorError> {
-        let (bytes, fingerprint) = self.read().await?;
-        self.load(bytes, fingerprint).await.map(|_| ())
+        let read = self.read().await?;
+        self.load(read).await.map(|_| ())
     }
 
     async fn poll(&self, request: PollRequest<'_>) -> Result<Page, ConnectorError> {
@@ -259,7 +311,21 @@ impl Connector for InventoryFileConnector {
             .cursor
             .map(|c| FileCursor::decode(c, &self.file))
             .transpose()?;
-        let (bytes, fingerprint) = self.read().await?;
+        // Inside a sync, the rows kept from the page before serve while the file's stamp is
+        // unchanged; otherwise (a new sync, a new process, a rewritten file) it is read and
+        // hashed whole.
+        let kept = cursor
+            .as_ref()
+            .filter(|c| c.next_row.is_some())
+            .and_then(|_| self.kept_if_unchanged());
+        let rows = match kept {
+            Some(k) => Rows::Kept(k),
+            None => Rows::Read(self.read().await?),
+        };
+        let fingerprint = match &rows {
+            Rows::Kept(k) => k.fingerprint.clone(),
+            Rows::Read(r) => r.fingerprint.clone(),
+        };
         let start = match &cursor {
             None => 0,
             Some(c) => match c.next_row {
@@ -282,7 +348,10 @@ impl Connector for InventoryFileConnector {
                 Some(row) => row,
             },
         };
-        let loaded = self.load(bytes, fingerprint).await?;
+        let loaded = match rows {
+            Rows::Kept(kept) => kept,
+            Rows::Read(read) => self.load(read).await?,
+        };
         let total = loaded.outcomes.len() as u64;
         if start > total {
             return Err(protocol(
