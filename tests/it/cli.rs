@@ -453,7 +453,7 @@ fn the_example_blocks_of_other_kinds_are_valid() {
             config.push('\n');
         }
     }
-    for kind in ["snipeit", "inventory_file"] {
+    for kind in ["snipeit", "inventory_file", "snmp_printers"] {
         assert!(kinds.contains(&kind.to_string()), "{kinds:?}");
     }
     let dir = tempfile::tempdir().unwrap();
@@ -476,6 +476,7 @@ fn the_example_blocks_of_other_kinds_are_valid() {
         .env("PARCD_GLPI_APP_TOKEN", "example-app-token")
         .env("PARCD_GLPI_USER_TOKEN", "example-user-token")
         .env("PARCD_SNIPEIT_API_TOKEN", "example-snipe-token")
+        .env("PARCD_SNMP_COMMUNITY", "example-community")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -490,5 +491,7 @@ fn the_example_blocks_of_other_kinds_are_valid() {
             "{kind} in:\n{stdout}"
         );
     }
-    assert!(!stdout.contains("example-snipe-token"));
+    for secret in ["example-snipe-token", "example-community"] {
+        assert!(!stdout.contains(secret), "{secret} in:\n{stdout}");
+    }
 }
