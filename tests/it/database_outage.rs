@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{config_text, eventually, free_port, glpi, parcd, sample, sum};
+use crate::helpers::{ParcdProcess, config_text, eventually, free_port, glpi, parcd, sample, sum};
 
 /// A PostgreSQL cluster in a temporary directory, run by the `postgres` user when the tests
 /// run as root (PostgreSQL refuses to run as root).
@@ -154,25 +154,11 @@ async fn postgres_going_away_is_said_at_once_and_survived() {
 
     // Running, then the server stops.
     pg.start();
-    let mut child = tokio::process::Command::from(parcd());
-    let child = child
-        .arg("--config")
-        .arg(&file)
-        .arg("run")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let parcd_run = ParcdProcess::run(&file, port);
+    let base = parcd_run.base.clone();
     let up = r#"parcd_source_up{source="glpi"}"#;
     let n = sim.with_fleet(|f| f.len()) as f64;
-    let metrics = || async {
-        match reqwest::get(format!("{base}/metrics")).await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        }
-    };
+    let metrics = || parcd_run.metrics();
     eventually(60, "the fleet is synced", || async {
         let t = metrics().await;
         sample(&t, up) == Some(1.0) && sum(&t, "parcd_assets") == n
@@ -237,20 +223,7 @@ async fn postgres_going_away_is_said_at_once_and_survived() {
     assert_eq!(sources[0]["live_assets"].as_f64(), Some(n), "{sources}");
     assert_eq!(sources[0]["vanished_assets"], 0, "{sources}");
 
-    let pid = child.id().expect("running").to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("parcd stops within 30 s of SIGTERM")
-        .unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    let logs = String::from_utf8_lossy(&out.stderr);
+    let logs = parcd_run.stop().await;
     assert!(
         logs.lines()
             .any(|l| l.contains("sync failed") && l.contains("refused")),

@@ -6,9 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use crate::helpers::{config_text, eventually, free_port, glpi, parcd, sample, sum};
+use crate::helpers::{ParcdProcess, config_text, eventually, free_port, glpi, parcd, sample, sum};
 
 /// A tmpfs of `kib` KiB, unmounted on drop.
 struct SmallDisk {
@@ -91,23 +90,9 @@ async fn a_full_disk_is_said_at_start_and_survived_during_a_run() {
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
         + "\n[log]\nformat = \"json\"\n";
     std::fs::write(&file, text).unwrap();
-    let mut c = tokio::process::Command::from(parcd());
-    let child = c
-        .arg("--config")
-        .arg(&file)
-        .arg("run")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let metrics = || async {
-        match reqwest::get(format!("{base}/metrics")).await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        }
-    };
+    let parcd_run = ParcdProcess::run(&file, port);
+    let metrics = || parcd_run.metrics();
+    let base = parcd_run.base.clone();
     let up = r#"parcd_source_up{source="glpi"}"#;
     let store_errors = r#"parcd_source_errors_total{error_type="store",source="glpi"}"#;
     let n = sim.with_fleet(|f| f.len()) as f64;
@@ -162,20 +147,7 @@ async fn a_full_disk_is_said_at_start_and_survived_during_a_run() {
     )
     .await;
 
-    let pid = child.id().expect("running").to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("parcd stops within 30 s of SIGTERM")
-        .unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    let logs = String::from_utf8_lossy(&out.stderr);
+    let logs = parcd_run.stop().await;
     assert!(
         logs.lines()
             .any(|l| l.contains("sync failed") && l.contains("full")),

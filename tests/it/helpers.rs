@@ -332,3 +332,81 @@ impl Daemon {
             .map(|joined| joined.expect("the daemon task does not panic"))
     }
 }
+
+/// The non-zero `parcd_assets{class,phase}` samples of a `/metrics` text.
+pub fn published_counts(text: &str) -> std::collections::BTreeMap<(String, String), f64> {
+    let label = |l: &str, key: &str| -> String {
+        let start = l.find(&format!("{key}=\"")).expect("label present") + key.len() + 2;
+        l[start..][..l[start..].find('"').expect("closing quote")].to_string()
+    };
+    text.lines()
+        .filter(|l| l.starts_with("parcd_assets{"))
+        .filter_map(|l| {
+            let v: f64 = l.rsplit(' ').next()?.parse().ok()?;
+            (v != 0.0).then(|| ((label(l, "class"), label(l, "phase")), v))
+        })
+        .collect()
+}
+
+/// `parcd --config FILE run` as its own process, for tests that need its exit, its logs or
+/// its descriptors; killed if the test ends first.
+pub struct ParcdProcess {
+    child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl ParcdProcess {
+    /// Starts it on `config` (a `parcd.toml` whose `[server] listen` is `127.0.0.1:port`),
+    /// its stderr kept for [`ParcdProcess::stop`].
+    pub fn run(config: &std::path::Path, port: u16) -> ParcdProcess {
+        let mut c = tokio::process::Command::from(parcd());
+        let child = c
+            .arg("--config")
+            .arg(config)
+            .arg("run")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("parcd starts");
+        ParcdProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// Its `/metrics` text, or an empty text while nothing answers.
+    pub async fn metrics(&self) -> String {
+        match reqwest::get(format!("{}/metrics", self.base)).await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Sends SIGTERM, checks that it exits cleanly within 30 s, and returns what it logged.
+    pub async fn stop(self) -> String {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let out = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            self.child.wait_with_output(),
+        )
+        .await
+        .expect("parcd stops within 30 s of SIGTERM")
+        .expect("its output");
+        assert!(
+            out.status.success(),
+            "SIGTERM ends parcd cleanly: {:?}",
+            out.status
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{EmptyDb, config_text, eventually, free_port, glpi, parcd, sample};
+use crate::helpers::{EmptyDb, ParcdProcess, config_text, eventually, free_port, glpi, sample};
 use crate::on_both_backends;
 
 const MAX_CONNECTIONS: usize = 8;
@@ -47,18 +47,9 @@ async fn idle_and_trickling_connections_are_closed_and_capped(db: EmptyDb) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("parcd.toml");
     std::fs::write(&file, text).unwrap();
-    let mut c = tokio::process::Command::from(parcd());
-    let mut child = c
-        .arg("--config")
-        .arg(&file)
-        .arg("run")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let pid = child.id().expect("running");
-    let base = format!("http://127.0.0.1:{port}");
+    let parcd_run = ParcdProcess::run(&file, port);
+    let pid = parcd_run.pid();
+    let base = parcd_run.base.clone();
     let up = r#"parcd_source_up{source="glpi"}"#;
     eventually(30, "the daemon serves and polls", || async {
         match reqwest::get(format!("{base}/metrics")).await {
@@ -132,16 +123,7 @@ async fn idle_and_trickling_connections_are_closed_and_capped(db: EmptyDb) {
         open_descriptors(pid) <= baseline + 3,
         "the closed connections' descriptors are released"
     );
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("parcd stops within 30 s of SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "{exit:?}");
+    parcd_run.stop().await;
 }
 
 on_both_backends! {

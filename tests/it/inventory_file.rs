@@ -14,7 +14,9 @@ use chrono::NaiveDate;
 use parcd::config::Config;
 use parcd_fakes::inventory_file::{Fleet, FleetSpec, XlsxOptions};
 
-use crate::helpers::{Daemon, TestDb, eventually, get_json, metrics_text, sample, sum};
+use crate::helpers::{
+    Daemon, TestDb, eventually, get_json, metrics_text, published_counts, sample, sum,
+};
 use crate::on_both_backends;
 
 const SOURCE: &str = "tableur";
@@ -205,21 +207,6 @@ async fn start(db: &TestDb, path: &Path, tail: &str) -> (Daemon, String) {
     let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
     let base = format!("http://{}", daemon.addr);
     (daemon, base)
-}
-
-/// The non-zero `parcd_assets{class,phase}` samples.
-fn published_counts(text: &str) -> BTreeMap<(String, String), f64> {
-    let label = |l: &str, key: &str| -> String {
-        let start = l.find(&format!("{key}=\"")).expect("label present") + key.len() + 2;
-        l[start..][..l[start..].find('"').expect("closing quote")].to_string()
-    };
-    text.lines()
-        .filter(|l| l.starts_with("parcd_assets{"))
-        .filter_map(|l| {
-            let v: f64 = l.rsplit(' ').next()?.parse().ok()?;
-            (v != 0.0).then(|| ((label(l, "class"), label(l, "phase")), v))
-        })
-        .collect()
 }
 
 async fn synced(base: &str, n: f64) {

@@ -18,7 +18,8 @@ use parcd_fakes::snipeit::{
 use serde_json::Value;
 
 use crate::helpers::{
-    Daemon, EmptyDb, TestDb, eventually, free_port, get_json, metrics_text, parcd, sample, sum,
+    Daemon, EmptyDb, TestDb, eventually, free_port, get_json, metrics_text, parcd,
+    published_counts, sample, sum,
 };
 use crate::on_both_backends;
 
@@ -139,21 +140,6 @@ fn expected_counts(fleet: &Fleet) -> BTreeMap<(String, String), f64> {
             .or_insert(0.0) += 1.0;
     }
     out
-}
-
-/// The non-zero `parcd_assets{class,phase}` samples.
-fn published_counts(text: &str) -> BTreeMap<(String, String), f64> {
-    let label = |l: &str, key: &str| -> String {
-        let start = l.find(&format!("{key}=\"")).expect("label present") + key.len() + 2;
-        l[start..][..l[start..].find('"').expect("closing quote")].to_string()
-    };
-    text.lines()
-        .filter(|l| l.starts_with("parcd_assets{"))
-        .filter_map(|l| {
-            let v: f64 = l.rsplit(' ').next()?.parse().ok()?;
-            (v != 0.0).then(|| ((label(l, "class"), label(l, "phase")), v))
-        })
-        .collect()
 }
 
 async fn a_snipeit_fleet_reaches_the_metrics_the_history_and_the_sources_api(db: TestDb) {
