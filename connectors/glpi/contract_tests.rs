@@ -96,23 +96,9 @@ async fn sync(
     mode: SyncMode,
     cursor: Option<Cursor>,
 ) -> Result<(Vec<Page>, Cursor), ConnectorError> {
-    let mut cursor = cursor;
-    let mut pages = Vec::new();
-    for _ in 0..10_000 {
-        let page = c
-            .poll(PollRequest {
-                mode,
-                cursor: cursor.as_ref(),
-            })
-            .await?;
-        let done = page.done;
-        cursor = Some(page.cursor.clone());
-        pages.push(page);
-        if done {
-            return Ok((pages, cursor.unwrap()));
-        }
-    }
-    panic!("the sync never ended");
+    crate::framework::conformance::sync(c, mode, cursor, 10_000)
+        .await
+        .map(|(read, cursor)| (read.pages, cursor))
 }
 
 fn fleet_ids(sim: &SimHandle) -> BTreeSet<String> {

@@ -53,18 +53,9 @@ async fn sync(
     c: &InventoryFileConnector,
     cursor: Option<Cursor>,
 ) -> Result<(Vec<Page>, Cursor), ConnectorError> {
-    let mut cursor = cursor;
-    let mut pages = Vec::new();
-    for _ in 0..10_000 {
-        let page = poll(c, cursor.as_ref()).await?;
-        let done = page.done;
-        cursor = Some(page.cursor.clone());
-        pages.push(page);
-        if done {
-            return Ok((pages, cursor.unwrap()));
-        }
-    }
-    panic!("the sync never ended");
+    crate::framework::conformance::sync(c, SyncMode::Full, cursor, 10_000)
+        .await
+        .map(|(read, cursor)| (read.pages, cursor))
 }
 
 fn records(pages: &[Page]) -> Vec<&AssetRecord> {

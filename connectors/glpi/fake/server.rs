@@ -130,18 +130,16 @@ impl Reply {
                 "the fake drops the connection",
             )),
         ];
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header(header::CONTENT_TYPE, "application/json; charset=UTF-8");
-        for (name, value) in self.headers {
-            builder = builder.header(name, value);
-        }
-        builder
-            .body(Body::from_stream(futures_util::stream::iter(chunks)))
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        self.respond(Body::from_stream(futures_util::stream::iter(chunks)))
     }
 
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        let body = Body::from(std::mem::take(&mut self.body));
+        self.respond(body)
+    }
+
+    /// The status and headers with `body`.
+    fn respond(self, body: Body) -> Response {
         let mut builder = Response::builder()
             .status(self.status)
             .header(header::CONTENT_TYPE, "application/json; charset=UTF-8");
@@ -149,7 +147,7 @@ impl Reply {
             builder = builder.header(name, value);
         }
         builder
-            .body(Body::from(self.body))
+            .body(body)
             .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
 }
