@@ -1,0 +1,175 @@
+//! A printer known to two sources is one device: GLPI inventories it, a real SNMP agent
+//! (snmpsimd, on a free 127.0.0.1 port) answers for it, and the daemon stores the agent's
+//! page counter as readings joined to GLPI's printer by its serial number, without adding a
+//! device or vanishing one.
+
+use std::process::{Child, Command, Stdio};
+
+use parcd::config::Config;
+
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, free_port, glpi, metrics_text, sample, sum,
+};
+use crate::on_both_backends;
+
+const PAGES: u64 = 48_213;
+
+/// snmpsimd serving one printer, `parc.snmprec` (the community is the file's name); killed
+/// on drop.
+struct Snmpsim {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Snmpsim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+impl Snmpsim {
+    /// A mono laser printer at hrDevice 1 with `serial` and a life count of [`PAGES`].
+    fn start(serial: &str) -> Snmpsim {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let cache = dir.path().join("cache");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&cache).unwrap();
+        let rec = format!(
+            "1.3.6.1.2.1.1.1.0|4|HP LaserJet Pro M404dn\n\
+             1.3.6.1.2.1.1.5.0|4|PRN-MAIRIE-01\n\
+             1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n\
+             1.3.6.1.2.1.25.3.2.1.3.1|4|HP LaserJet Pro M404dn\n\
+             1.3.6.1.2.1.25.3.2.1.5.1|2|2\n\
+             1.3.6.1.2.1.25.3.5.1.1.1|2|3\n\
+             1.3.6.1.2.1.43.5.1.1.17.1|4|{serial}\n\
+             1.3.6.1.2.1.43.10.2.1.2.1.1|2|4\n\
+             1.3.6.1.2.1.43.10.2.1.3.1.1|2|7\n\
+             1.3.6.1.2.1.43.10.2.1.4.1.1|65|{PAGES}\n"
+        );
+        let file = data.join("parc.snmprec");
+        std::fs::write(&file, rec).unwrap();
+        // As root snmpsimd drops to nobody, who must read the data and write the cache.
+        set_mode(&file, 0o644);
+        set_mode(dir.path(), 0o755);
+        set_mode(&data, 0o755);
+        set_mode(&cache, 0o777);
+        let port = free_port();
+        let mut cmd = Command::new("snmpsimd");
+        cmd.arg(format!("--data-dir={}", data.display()))
+            .arg(format!("--cache-dir={}", cache.display()))
+            .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if root {
+            cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
+        }
+        let child = cmd
+            .spawn()
+            .expect("snmpsimd runs: tests/run.sh installs it (apt-get install snmpsim)");
+        Snmpsim {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
+    let sim = glpi(120).await;
+    let (printer, serial, n) = sim.with_fleet(|f| {
+        let id = f.ids("Printer")[0];
+        let serial = f
+            .asset("Printer", id)
+            .and_then(|a| a.serial.clone())
+            .expect("the fake's printers have serials");
+        (id, serial, f.len() as f64)
+    });
+    let agent = Snmpsim::start(&serial);
+    // snmpsimd indexes its data before it answers; until then the SNMP source fails and
+    // is retried, as with any printer that does not answer yet.
+    let text = config_text(&db.url, &sim.base_url(), r#"schedule = "* * * * * *""#)
+        + &format!(
+            r#"
+        [[sources]]
+        name = "imprimantes"
+        kind = "snmp_printers"
+        targets = ["127.0.0.1:{port}"]
+        community = "parc"
+        schedule = "* * * * * *"
+        jitter_seconds = 0
+        retry_initial_seconds = 1
+        retry_max_seconds = 2
+        "#,
+            port = agent.port
+        );
+    let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
+    let base = format!("http://{}", daemon.addr);
+    let external_id = format!("Printer/{printer}");
+    eventually(
+        90,
+        "the printer's counter is joined to its GLPI record",
+        || async {
+            db.store
+                .readings_of_asset("glpi", &external_id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.quantity == "printed_pages" && r.value == PAGES as f64)
+        },
+    )
+    .await;
+    let readings = db
+        .store
+        .readings_of_asset("glpi", &external_id)
+        .await
+        .unwrap();
+    assert!(
+        readings.iter().all(|r| r.source == "imprimantes"),
+        "{readings:?}"
+    );
+    assert!(
+        readings
+            .iter()
+            .any(|r| r.quantity == "responding" && r.value == 1.0),
+        "{readings:?}"
+    );
+
+    // One device, two sources: the SNMP source adds none, and the fleet is GLPI's.
+    eventually(30, "the fleet is published", || async {
+        sum(&metrics_text(&base).await, "parcd_assets") == n
+    })
+    .await;
+    let text = metrics_text(&base).await;
+    assert_eq!(
+        sample(&text, r#"parcd_source_up{source="imprimantes"}"#),
+        Some(1.0)
+    );
+    assert!(
+        sample(
+            &text,
+            r#"parcd_source_readings_read_total{source="imprimantes"}"#
+        )
+        .is_some_and(|v| v >= 1.0),
+        "{text}"
+    );
+    assert_eq!(db.store.asset_totals("imprimantes").await.unwrap(), (0, 0));
+    assert_eq!(db.store.asset_totals("glpi").await.unwrap(), (n as i64, 0));
+    assert!(!text.contains("community"), "no secret in metrics");
+    assert!(matches!(daemon.stop().await, Some(Ok(()))));
+}
+
+on_both_backends! {
+    snmp_printer_joined => an_snmp_printer_joins_its_glpi_record_by_serial;
+}
