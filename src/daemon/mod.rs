@@ -147,6 +147,31 @@ async fn restore_source_metrics(
             .with_label_values(&[rt.name()])
             .set(held);
     }
+    // The devices of the last round of each telemetry source, as stored.
+    let now = chrono::Utc::now().timestamp();
+    let mut rounds: std::collections::HashMap<String, (i64, i64)> = Default::default();
+    for r in store
+        .readings_as_of(crate::poll::ingest::RESPONDING, now)
+        .await?
+        .iter()
+        .filter(|r| r.scope == "device")
+    {
+        let round = rounds.entry(r.source.clone()).or_default();
+        round.0 += i64::from(r.value >= 1.0);
+        round.1 += 1;
+    }
+    for rt in runtimes {
+        if let Some((answered, polled)) = rounds.get(rt.name()) {
+            metrics
+                .source_devices_responding
+                .with_label_values(&[rt.name()])
+                .set(*answered);
+            metrics
+                .source_devices_polled
+                .with_label_values(&[rt.name()])
+                .set(*polled);
+        }
+    }
     Ok(())
 }
 

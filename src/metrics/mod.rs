@@ -32,6 +32,8 @@ pub struct Metrics {
     pub source_unmapped_status: IntGaugeVec,
     pub source_vanish_refused: IntCounterVec,
     pub source_vanish_held: IntGaugeVec,
+    pub source_devices_responding: IntGaugeVec,
+    pub source_devices_polled: IntGaugeVec,
     pub source_sync_in_progress: IntGaugeVec,
     assets: IntGaugeVec,
     /// The fleet indicators (footprint, coverage, ages).
@@ -144,6 +146,23 @@ impl Metrics {
             &["source"],
         )
         .expect("valid metric");
+        let source_devices_responding = IntGaugeVec::new(
+            opts(
+                "parcd_source_devices_responding",
+                "Devices that answered the last round of a telemetry source that polls devices \
+                 one by one (SNMP printers).",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_devices_polled = IntGaugeVec::new(
+            opts(
+                "parcd_source_devices_polled",
+                "Devices a telemetry source polled in its last round, answering or not.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
         let source_sync_in_progress = IntGaugeVec::new(
             opts(
                 "parcd_source_sync_in_progress",
@@ -189,6 +208,8 @@ impl Metrics {
             Box::new(source_unmapped_status.clone()),
             Box::new(source_vanish_refused.clone()),
             Box::new(source_vanish_held.clone()),
+            Box::new(source_devices_responding.clone()),
+            Box::new(source_devices_polled.clone()),
             Box::new(source_sync_in_progress.clone()),
             Box::new(assets.clone()),
             Box::new(build_info),
@@ -214,6 +235,8 @@ impl Metrics {
             source_unmapped_status,
             source_vanish_refused,
             source_vanish_held,
+            source_devices_responding,
+            source_devices_polled,
             source_sync_in_progress,
             assets,
             entity_label,

@@ -102,6 +102,14 @@ pub async fn poll_source(
         m.source_records_rejected
             .with_label_values(&[&name])
             .inc_by(p.page.rejected);
+        if let Some((answered, polled)) = p.page.devices_responding {
+            m.source_devices_responding
+                .with_label_values(&[&name])
+                .set(answered as i64);
+            m.source_devices_polled
+                .with_label_values(&[&name])
+                .set(polled as i64);
+        }
         for (label, n) in [
             ("created", p.page.created),
             ("changed", p.page.changed),

@@ -105,14 +105,16 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
         [[sources]]
         name = "imprimantes"
         kind = "snmp_printers"
-        targets = ["127.0.0.1:{port}"]
+        targets = ["127.0.0.1:{port}", "127.0.0.1:{silent}"]
         community = "parc"
         schedule = "* * * * * *"
         jitter_seconds = 0
         retry_initial_seconds = 1
         retry_max_seconds = 2
         "#,
-            port = agent.port
+            port = agent.port,
+            // Nothing listens there: a printer switched off.
+            silent = free_port(),
         );
     let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
     let base = format!("http://{}", daemon.addr);
@@ -165,6 +167,17 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
         "{text}"
     );
     assert_eq!(db.store.asset_totals("imprimantes").await.unwrap(), (0, 0));
+    // The round's printers: one answered, the one switched off did not, and the source as a
+    // whole is up.
+    eventually(30, "the round's printers are counted", || async {
+        let t = metrics_text(&base).await;
+        sample(&t, r#"parcd_source_devices_polled{source="imprimantes"}"#) == Some(2.0)
+            && sample(
+                &t,
+                r#"parcd_source_devices_responding{source="imprimantes"}"#,
+            ) == Some(1.0)
+    })
+    .await;
     assert_eq!(db.store.asset_totals("glpi").await.unwrap(), (n as i64, 0));
     assert!(!text.contains("community"), "no secret in metrics");
     assert!(matches!(daemon.stop().await, Some(Ok(()))));

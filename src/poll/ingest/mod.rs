@@ -9,6 +9,7 @@ mod readings;
 mod records;
 mod vanish;
 
+pub use readings::RESPONDING;
 pub use vanish::GUARD_MIN_LIVE;
 
 use parcd_connectors::{Page, Role, SyncMode};
@@ -50,6 +51,9 @@ pub struct PageOutcome {
     /// Readings on the page, and how many of them were new to the store.
     pub readings: u64,
     pub readings_new: u64,
+    /// Of the devices a telemetry page says whether they answered (its `responding`
+    /// readings): how many did, and how many were polled.
+    pub devices_responding: Option<(u64, u64)>,
     /// Rows the connector could not read as devices (see `Page::rejected`).
     pub rejected: u64,
     /// External ids whose stored asset or purchase changed: what the indicators recompute.

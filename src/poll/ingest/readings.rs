@@ -4,6 +4,10 @@
 use parcd_connectors::Reading;
 
 use super::{PageOutcome, SyncContext};
+
+/// The quantity by which a telemetry source says whether a device answered its poll (1 or
+/// 0): the sources that poll devices one by one report it (SNMP printers).
+pub const RESPONDING: &str = "responding";
 use crate::store::{ReadingRow, StoreError, Tx};
 
 pub(super) async fn apply(
@@ -16,6 +20,15 @@ pub(super) async fn apply(
     out.readings = readings.len() as u64;
     if readings.is_empty() {
         return Ok(());
+    }
+    let responding: Vec<f64> = readings
+        .iter()
+        .filter(|r| r.quantity == RESPONDING && r.subject.scope() == "device")
+        .map(|r| r.value)
+        .collect();
+    if !responding.is_empty() {
+        let answered = responding.iter().filter(|v| **v >= 1.0).count() as u64;
+        out.devices_responding = Some((answered, responding.len() as u64));
     }
     let rows = readings
         .iter()
