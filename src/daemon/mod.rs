@@ -147,8 +147,24 @@ async fn restore_source_metrics(
             .with_label_values(&[rt.name()])
             .set(held);
     }
-    // The devices of the last round of each telemetry source, as stored.
     let now = chrono::Utc::now().timestamp();
+    // Pages printed since each printer's first reading, as stored: the counter goes on from
+    // there instead of starting again at 0.
+    for (quantity, colour) in crate::metrics::PRINT_PAGES {
+        let mut totals: std::collections::HashMap<String, f64> = Default::default();
+        for i in crate::readings::increases(store, quantity, 0, now).await? {
+            *totals.entry(i.source).or_default() += i.increase;
+        }
+        for rt in runtimes {
+            if let Some(total) = totals.get(rt.name()) {
+                metrics
+                    .print_pages
+                    .with_label_values(&[rt.name(), colour])
+                    .inc_by(*total);
+            }
+        }
+    }
+    // The devices of the last round of each telemetry source, as stored.
     let mut rounds: std::collections::HashMap<String, (i64, i64)> = Default::default();
     for r in store
         .readings_as_of(crate::poll::ingest::RESPONDING, now)

@@ -33,6 +33,8 @@ pub struct Metrics {
     pub source_vanish_refused: IntCounterVec,
     pub source_vanish_held: IntGaugeVec,
     pub source_devices_responding: IntGaugeVec,
+    /// Pages printed, from the page counters of telemetry sources.
+    pub print_pages: prometheus::CounterVec,
     pub source_devices_polled: IntGaugeVec,
     pub source_sync_in_progress: IntGaugeVec,
     assets: IntGaugeVec,
@@ -163,6 +165,16 @@ impl Metrics {
             &["source"],
         )
         .expect("valid metric");
+        let print_pages = prometheus::CounterVec::new(
+            opts(
+                "parcd_print_pages_total",
+                "Pages printed since parcd first read each printer's counter, by source and \
+                 colour (all, colour, mono where the printer tells them apart); a counter reset \
+                 or a replaced printer adds nothing, never a negative step.",
+            ),
+            &["source", "colour"],
+        )
+        .expect("valid metric");
         let source_sync_in_progress = IntGaugeVec::new(
             opts(
                 "parcd_source_sync_in_progress",
@@ -210,6 +222,7 @@ impl Metrics {
             Box::new(source_vanish_held.clone()),
             Box::new(source_devices_responding.clone()),
             Box::new(source_devices_polled.clone()),
+            Box::new(print_pages.clone()),
             Box::new(source_sync_in_progress.clone()),
             Box::new(assets.clone()),
             Box::new(build_info),
@@ -237,6 +250,7 @@ impl Metrics {
             source_vanish_held,
             source_devices_responding,
             source_devices_polled,
+            print_pages,
             source_sync_in_progress,
             assets,
             entity_label,
@@ -345,6 +359,14 @@ impl Metrics {
         String::from_utf8(buf).expect("the text format is UTF-8")
     }
 }
+
+/// The page counters of printers, by the quantity telemetry sources report them under, and
+/// the `colour` label each gives `parcd_print_pages_total`.
+pub const PRINT_PAGES: [(&str, &str); 3] = [
+    ("printed_pages", "all"),
+    ("printed_pages_colour", "colour"),
+    ("printed_pages_mono", "mono"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -102,6 +102,13 @@ pub async fn poll_source(
         m.source_records_rejected
             .with_label_values(&[&name])
             .inc_by(p.page.rejected);
+        for (quantity, colour) in crate::metrics::PRINT_PAGES {
+            if let Some(step) = p.page.counter_steps.get(quantity) {
+                m.print_pages
+                    .with_label_values(&[name.as_str(), colour])
+                    .inc_by(*step);
+            }
+        }
         if let Some((answered, polled)) = p.page.devices_responding {
             m.source_devices_responding
                 .with_label_values(&[&name])

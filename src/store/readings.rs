@@ -85,6 +85,36 @@ impl Tx {
         )
         .await
     }
+
+    /// The latest stored reading of `quantity` at or before `at` for each subject of
+    /// `source`: subject → (time, value).
+    pub async fn latest_readings(
+        &mut self,
+        source: &str,
+        quantity: &str,
+        at: i64,
+    ) -> Result<std::collections::HashMap<String, (i64, f64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, at, value FROM readings r WHERE source = $1 AND quantity = $2 \
+             AND at = (SELECT MAX(at) FROM readings l WHERE l.source = r.source \
+               AND l.scope = r.scope AND l.subject = r.subject AND l.quantity = r.quantity \
+               AND l.at <= $3)",
+        )
+        .bind(source.to_string())
+        .bind(quantity.to_string())
+        .bind(at)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("subject")?,
+                    (r.try_get("at")?, r.try_get("value")?),
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
 }
 
 impl Store {

@@ -37,6 +37,12 @@ fn set_mode(path: &std::path::Path, mode: u32) {
 impl Snmpsim {
     /// A mono laser printer at hrDevice 1 with `serial` and a life count of [`PAGES`].
     fn start(serial: &str) -> Snmpsim {
+        Snmpsim::start_on(free_port(), serial, PAGES)
+    }
+
+    /// The same printer on `port`, having counted `pages`: the printer after more prints,
+    /// or after its counter was reset.
+    fn start_on(port: u16, serial: &str, pages: u64) -> Snmpsim {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let cache = dir.path().join("cache");
@@ -52,7 +58,7 @@ impl Snmpsim {
              1.3.6.1.2.1.43.5.1.1.17.1|4|{serial}\n\
              1.3.6.1.2.1.43.10.2.1.2.1.1|2|4\n\
              1.3.6.1.2.1.43.10.2.1.3.1.1|2|7\n\
-             1.3.6.1.2.1.43.10.2.1.4.1.1|65|{PAGES}\n"
+             1.3.6.1.2.1.43.10.2.1.4.1.1|65|{pages}\n"
         );
         let file = data.join("parc.snmprec");
         std::fs::write(&file, rec).unwrap();
@@ -61,7 +67,6 @@ impl Snmpsim {
         set_mode(dir.path(), 0o755);
         set_mode(&data, 0o755);
         set_mode(&cache, 0o777);
-        let port = free_port();
         let mut cmd = Command::new("snmpsimd");
         cmd.arg(format!("--data-dir={}", data.display()))
             .arg(format!("--cache-dir={}", cache.display()))
@@ -117,6 +122,7 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
             silent = free_port(),
         );
     let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
+    let config = text;
     let base = format!("http://{}", daemon.addr);
     let external_id = format!("Printer/{printer}");
     eventually(
@@ -180,6 +186,43 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
     .await;
     assert_eq!(db.store.asset_totals("glpi").await.unwrap(), (n as i64, 0));
     assert!(!text.contains("community"), "no secret in metrics");
+
+    // Pages printed: the first reading is a baseline; more prints add their pages; a reset
+    // (a counter lower than before) adds nothing; the pages after it count again.
+    let all = r#"parcd_print_pages_total{colour="all",source="imprimantes"}"#;
+    assert_eq!(sample(&text, all), Some(0.0), "a baseline prints nothing");
+    let port = agent.port;
+    drop(agent);
+    let pages_stored = |value: u64| {
+        let store = db.store.clone();
+        let external_id = external_id.clone();
+        async move {
+            store
+                .readings_of_asset("glpi", &external_id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.quantity == "printed_pages" && r.value == value as f64)
+        }
+    };
+    for (counter, printed) in [(PAGES + 500, 500.0), (100, 500.0), (160, 560.0)] {
+        let agent = Snmpsim::start_on(port, &serial, counter);
+        eventually(60, &format!("the counter at {counter} is read"), || {
+            pages_stored(counter)
+        })
+        .await;
+        eventually(30, &format!("{printed} pages printed"), || async {
+            sample(&metrics_text(&base).await, all) == Some(printed)
+        })
+        .await;
+        drop(agent);
+    }
+    assert!(matches!(daemon.stop().await, Some(Ok(()))));
+
+    // A restart goes on from the stored readings, not from 0.
+    let daemon = Daemon::start(Config::from_toml(&config).expect("valid configuration")).await;
+    let base = format!("http://{}", daemon.addr);
+    assert_eq!(sample(&metrics_text(&base).await, all), Some(560.0));
     assert!(matches!(daemon.stop().await, Some(Ok(()))));
 }
 

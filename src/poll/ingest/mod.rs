@@ -33,7 +33,7 @@ pub struct SyncContext {
 }
 
 /// What one page changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageOutcome {
     pub records: u64,
     pub created: u64,
@@ -54,6 +54,10 @@ pub struct PageOutcome {
     /// Of the devices a telemetry page says whether they answered (its `responding`
     /// readings): how many did, and how many were polled.
     pub devices_responding: Option<(u64, u64)>,
+    /// How much each counter quantity of the page grew since the reading before it, summed
+    /// over subjects, the readings new to the store only (a replayed page adds nothing;
+    /// a reset adds nothing for its step).
+    pub counter_steps: std::collections::BTreeMap<String, f64>,
     /// Rows the connector could not read as devices (see `Page::rejected`).
     pub rejected: u64,
     /// External ids whose stored asset or purchase changed: what the indicators recompute.

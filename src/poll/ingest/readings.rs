@@ -54,7 +54,40 @@ pub(super) async fn apply(
             observed_at: now,
             poll_run: Some(cx.run_id.clone()),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    out.counter_steps = counter_steps(tx, &cx.source, &rows).await?;
     out.readings_new = tx.insert_readings(rows).await?;
     Ok(())
+}
+
+/// For each counter quantity of `rows`, the sum over subjects of the step from the stored
+/// reading before each one. A subject's first reading is its baseline (what it counted
+/// before parcd saw it is not this period's); a reading already stored (a replay) adds
+/// nothing.
+async fn counter_steps(
+    tx: &mut Tx,
+    source: &str,
+    rows: &[ReadingRow],
+) -> Result<std::collections::BTreeMap<String, f64>, StoreError> {
+    use std::collections::BTreeMap;
+    let mut by_quantity: BTreeMap<(&str, i64), Vec<&ReadingRow>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.measure == "counter") {
+        by_quantity.entry((&r.quantity, r.at)).or_default().push(r);
+    }
+    let mut steps = BTreeMap::new();
+    for ((quantity, at), rows) in by_quantity {
+        let before = tx.latest_readings(source, quantity, at).await?;
+        let mut step = 0.0;
+        for r in rows {
+            match before.get(&r.subject) {
+                Some((t, _)) if *t == r.at => {}
+                Some((_, prev)) => {
+                    step += crate::readings::counter::increase([*prev, r.value]).total;
+                }
+                None => {}
+            }
+        }
+        *steps.entry(quantity.to_string()).or_insert(0.0) += step;
+    }
+    Ok(steps)
 }
