@@ -11,7 +11,10 @@
 //! daemon does after a burst of changes.
 //!
 //! Environment: PARCD_BENCH_ASSETS (100000), PARCD_BENCH_RUNS (3), PARCD_BENCH_PG_URL
-//! (postgres://postgres@127.0.0.1:5432/postgres).
+//! (postgres://postgres@127.0.0.1:5432/postgres). To look at one path: PARCD_BENCH_ONLY
+//! (a label: glpi, snipeit, csv, xlsx or raw), PARCD_BENCH_DB (sqlite or postgres), and
+//! PARCD_BENCH_WRAP, a command put in front of each measured child (for example
+//! `valgrind --tool=callgrind`), whose figures then measure the tool too.
 
 use std::process::Command;
 use std::time::Instant;
@@ -302,7 +305,15 @@ async fn main() {
     );
     let mut index = 0;
     let mut circularity = Vec::new();
+    let only = std::env::var("PARCD_BENCH_ONLY").ok();
+    let only_db = std::env::var("PARCD_BENCH_DB").ok();
+    let wrap: Vec<String> = std::env::var("PARCD_BENCH_WRAP")
+        .map(|w| w.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
     for backend in ["sqlite", "postgres"] {
+        if only_db.as_deref().is_some_and(|d| d != backend) {
+            continue;
+        }
         let mut glpi_sync = None;
         let mut raw = None;
         let raw_bench = Bench {
@@ -314,13 +325,25 @@ async fn main() {
             .map(|b| ("sync", b))
             .chain(std::iter::once(("raw", &raw_bench)))
         {
+            let label = if kind == "raw" { "raw" } else { bench.label };
+            if only.as_deref().is_some_and(|o| o != label) {
+                continue;
+            }
             let mut secs = Vec::new();
             let mut rss = Vec::new();
             let mut stored = 0;
             for _ in 0..runs {
                 index += 1;
                 let db = fresh_db(backend, index, dir.path()).await;
-                let out = Command::new(&exe)
+                let mut command = match wrap.split_first() {
+                    Some((tool, args)) => {
+                        let mut c = Command::new(tool);
+                        c.args(args).arg(&exe);
+                        c
+                    }
+                    None => Command::new(&exe),
+                };
+                let out = command
                     .args(["--child", kind, &db, &bench.source])
                     .output()
                     .expect("child runs");
@@ -380,6 +403,9 @@ async fn main() {
     }
     for backend in ["sqlite", "postgres"] {
         let runs: Vec<_> = circularity.iter().filter(|(b, ..)| *b == backend).collect();
+        if runs.is_empty() {
+            continue;
+        }
         let best = runs.iter().map(|(_, s, _)| *s).fold(f64::MAX, f64::min);
         let rss = runs.iter().map(|(.., r)| *r).fold(0.0, f64::max);
         println!(
