@@ -131,17 +131,19 @@ const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 /// projection, and reminders fall due.
 pub const PERIODIC_REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// `false` when the figures could not be computed (the database busy or away): the caller
+/// tries again soon rather than at the next change or periodic refresh.
 async fn refresh_and_alert(
     circ: &Circularity,
     metrics: &crate::metrics::Metrics,
     alerts: &AlertSetup,
-) {
+) -> bool {
     let started = std::time::Instant::now();
     let figures = match circ.refresh().await {
         Ok(f) => f,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot compute the AGEC and REEN figures");
-            return;
+            tracing::warn!(error = %e, "cannot compute the AGEC and REEN figures; trying again shortly");
+            return false;
         }
     };
     metrics
@@ -174,8 +176,12 @@ async fn refresh_and_alert(
                 alerts.dispatcher.notify_one();
             }
         }
-        Err(e) => tracing::warn!(error = %e, "cannot record the AGEC alerts; will retry"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record the AGEC alerts; trying again shortly");
+            return false;
+        }
     }
+    true
 }
 
 /// The daemon's circularity task: compute at start, after each burst of changes and every
@@ -187,7 +193,7 @@ pub async fn run(
     changed: Arc<tokio::sync::Notify>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    refresh_and_alert(&circ, &metrics, &alerts).await;
+    let mut failed = !refresh_and_alert(&circ, &metrics, &alerts).await;
     let mut periodic = tokio::time::interval(PERIODIC_REFRESH);
     periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     periodic.tick().await;
@@ -200,8 +206,9 @@ pub async fn run(
                 }
             }
             _ = periodic.tick() => {}
+            _ = crate::live::retry_after(failed) => {}
             _ = async { drop(stop.wait_for(|s| *s).await) } => return,
         }
-        refresh_and_alert(&circ, &metrics, &alerts).await;
+        failed = !refresh_and_alert(&circ, &metrics, &alerts).await;
     }
 }

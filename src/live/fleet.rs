@@ -176,10 +176,20 @@ pub async fn run(
     mut changes: mpsc::UnboundedReceiver<Changed>,
     mut stop: watch::Receiver<bool>,
 ) {
-    match fleet.rebuild().await {
-        Ok(ind) => metrics.fleet.publish(&ind),
-        Err(e) => tracing::warn!(error = %e, "cannot compute the fleet indicators"),
-    }
+    // A failed update loses its batch of changes: a rebuild shortly after catches up.
+    let rebuild = || async {
+        match fleet.rebuild().await {
+            Ok(ind) => {
+                metrics.fleet.publish(&ind);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot compute the fleet indicators; trying again shortly");
+                false
+            }
+        }
+    };
+    let mut failed = !rebuild().await;
     let mut full = tokio::time::interval(FULL_REFRESH);
     full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     full.tick().await;
@@ -193,20 +203,24 @@ pub async fn run(
                     batch.push(more);
                 }
                 let oldest = batch.iter().map(|c| c.committed).min().unwrap_or_else(Instant::now);
+                if failed {
+                    // The batch joins the changes a rebuild reads from the store anyway.
+                    failed = !rebuild().await;
+                    continue;
+                }
                 match fleet.update(&batch).await {
                     Ok(ind) => {
                         metrics.fleet.publish(&ind);
                         metrics.fleet.refresh_duration.observe(oldest.elapsed().as_secs_f64());
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot update the fleet indicators"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot update the fleet indicators; rebuilding shortly");
+                        failed = true;
+                    }
                 }
             }
-            _ = full.tick() => {
-                match fleet.rebuild().await {
-                    Ok(ind) => metrics.fleet.publish(&ind),
-                    Err(e) => tracing::warn!(error = %e, "cannot compute the fleet indicators"),
-                }
-            }
+            _ = full.tick() => failed = !rebuild().await,
+            _ = crate::live::retry_after(failed) => failed = !rebuild().await,
             // The guard `wait_for` returns must not live across the other branches' awaits.
             _ = async { drop(stop.wait_for(|s| *s).await) } => return,
         }

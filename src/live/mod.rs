@@ -7,3 +7,17 @@ pub mod alert_dispatch;
 pub mod alert_queue;
 pub mod circularity;
 pub mod fleet;
+
+/// How long a live task waits before computing again the figures it failed to compute (the
+/// database busy or away), instead of leaving them stale until the next change or
+/// periodic refresh.
+pub const RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Resolves after [`RETRY`] when `failed`, never otherwise: a branch of a task's `select!`.
+pub async fn retry_after(failed: bool) {
+    if failed {
+        tokio::time::sleep(RETRY).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
