@@ -163,13 +163,13 @@ fn boaviztapi_ratio(cfg: &FootprintConfig) {
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("target/boavizta-venv/bin/uvicorn")
         });
-    if !bin.is_file() {
-        println!(
-            "parcd vs BoaviztAPI: skipped, no {} (run tests/run.sh once)",
-            bin.display()
-        );
-        return;
-    }
+    // A comparison without BoaviztAPI would print nothing to compare: the bench stops.
+    assert!(
+        bin.is_file(),
+        "parcd vs BoaviztAPI needs {}: run tests/run.sh once (it installs BoaviztAPI 2.5.0 \
+         into target/boavizta-venv), or set PARCD_BOAVIZTAPI_BIN",
+        bin.display()
+    );
     let devices: Vec<(f64, f64)> = (0..1000)
         .map(|i| (10.0 + (i % 40) as f64, 0.1 + (i % 9) as f64 / 10.0))
         .collect();

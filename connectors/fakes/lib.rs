@@ -13,5 +13,8 @@ pub mod glpi;
 #[path = "../snipeit/fake/mod.rs"]
 pub mod snipeit;
 
+#[path = "../snmp_printers/fake/mod.rs"]
+pub mod snmp_printers;
+
 #[path = "../inventory_file/fake/mod.rs"]
 pub mod inventory_file;

@@ -103,3 +103,39 @@ impl ConnectorError {
         }
     }
 }
+/// The innermost cause of an error: what the network or the parser actually said.
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+impl ConnectorError {
+    /// An HTTP client's failure, for a source whose requests wait `timeout` at most.
+    pub fn from_transport(
+        endpoint: &str,
+        timeout: std::time::Duration,
+        e: &reqwest::Error,
+    ) -> Self {
+        if e.is_timeout() {
+            ConnectorError::Timeout {
+                endpoint: endpoint.to_string(),
+                seconds: timeout.as_secs(),
+            }
+        } else if e.is_connect() || e.is_request() || e.is_body() {
+            // A connection closed halfway through the answer (is_body) is the network's
+            // fault, not a malformed payload: retried like a refused connection.
+            ConnectorError::Connect {
+                endpoint: endpoint.to_string(),
+                reason: root_cause(e),
+            }
+        } else {
+            ConnectorError::Decode {
+                endpoint: endpoint.to_string(),
+                detail: root_cause(e),
+            }
+        }
+    }
+}

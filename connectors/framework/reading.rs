@@ -43,6 +43,36 @@ pub struct Quantity {
     pub measure: Measure,
 }
 
+/// The quantities the core computes figures from, whichever source reports them: a
+/// connector that measures one of these uses the constant, so the core and the sources
+/// agree on its name, unit and measure.
+pub mod known {
+    use super::{Measure, Quantity};
+
+    /// Whether a polled device answered the round (1) or not (0).
+    pub const RESPONDING: Quantity = Quantity {
+        name: "responding",
+        unit: "boolean",
+        measure: Measure::Gauge,
+    };
+    /// Pages printed over a printer's life (impressions: one side of a sheet).
+    pub const PRINTED_PAGES: Quantity = Quantity {
+        name: "printed_pages",
+        unit: "pages",
+        measure: Measure::Counter,
+    };
+    pub const PRINTED_PAGES_COLOUR: Quantity = Quantity {
+        name: "printed_pages_colour",
+        unit: "pages",
+        measure: Measure::Counter,
+    };
+    pub const PRINTED_PAGES_MONO: Quantity = Quantity {
+        name: "printed_pages_mono",
+        unit: "pages",
+        measure: Measure::Counter,
+    };
+}
+
 /// What a reading is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "subject", rename_all = "snake_case")]

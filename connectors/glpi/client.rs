@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::params::{Credentials, GlpiParams};
-use crate::error::ConnectorError;
+use crate::error::{ConnectorError, root_cause};
 
 /// One page of a list call.
 #[derive(Debug)]
@@ -133,24 +133,7 @@ impl GlpiClient {
     }
 
     fn transport_error(&self, endpoint: &str, e: reqwest::Error) -> ConnectorError {
-        if e.is_timeout() {
-            ConnectorError::Timeout {
-                endpoint: endpoint.to_string(),
-                seconds: self.timeout.as_secs(),
-            }
-        } else if e.is_connect() || e.is_request() || e.is_body() {
-            // A connection closed halfway through the answer (is_body) is the network's
-            // fault, not a malformed payload: retried like a refused connection.
-            ConnectorError::Connect {
-                endpoint: endpoint.to_string(),
-                reason: root_cause(&e),
-            }
-        } else {
-            ConnectorError::Decode {
-                endpoint: endpoint.to_string(),
-                detail: root_cause(&e),
-            }
-        }
+        ConnectorError::from_transport(endpoint, self.timeout, &e)
     }
 
     async fn login(&self) -> Result<HeaderValue, ConnectorError> {
@@ -462,14 +445,6 @@ fn short(v: &Value) -> String {
 }
 
 /// The innermost cause of a reqwest error: the outer layers only say "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,24 +71,7 @@ impl SnipeitClient {
     }
 
     fn transport_error(&self, endpoint: &str, e: reqwest::Error) -> ConnectorError {
-        if e.is_timeout() {
-            ConnectorError::Timeout {
-                endpoint: endpoint.to_string(),
-                seconds: self.timeout.as_secs(),
-            }
-        } else if e.is_connect() || e.is_request() || e.is_body() {
-            // A connection closed halfway through the answer (is_body) is the network's
-            // fault, not a malformed payload: retried like a refused connection.
-            ConnectorError::Connect {
-                endpoint: endpoint.to_string(),
-                reason: root_cause(&e),
-            }
-        } else {
-            ConnectorError::Decode {
-                endpoint: endpoint.to_string(),
-                detail: root_cause(&e),
-            }
-        }
+        ConnectorError::from_transport(endpoint, self.timeout, &e)
     }
 
     /// One page of a listing.
@@ -255,14 +238,6 @@ fn retry_after(headers: &HeaderMap, body: Option<&Value>) -> Option<Duration> {
 }
 
 /// The innermost cause of a reqwest error: the outer layers only say "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

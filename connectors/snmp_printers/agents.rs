@@ -3,18 +3,16 @@
 //! file's name), and net-snmp's snmpd with a private config for SNMPv3 (its own host
 //! tables, and a few Printer-MIB objects set by `override`).
 
-use std::net::UdpSocket;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use parcd_fakes::snmp_printers::{MISSING, Snmpsim, binary};
 use secrecy::SecretString;
 
 use super::params::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Target, V3};
 use super::session::Session;
 
-const MISSING: &str = "install snmpsim/snmpd: tests/run.sh does it (apt-get install snmpsim snmpd)";
 /// snmpsimd indexes its data files before it answers (4–5 s here; more on a loaded machine).
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
@@ -26,15 +24,26 @@ pub const SNMPD_PAGES: u64 = 1234;
 
 /// A running agent.
 pub struct Agent {
-    child: Child,
     pub port: u16,
-    _dir: tempfile::TempDir,
+    _process: Process,
 }
 
-impl Drop for Agent {
+enum Process {
+    Snmpsim {
+        _agent: Snmpsim,
+    },
+    Snmpd {
+        child: Child,
+        _dir: tempfile::TempDir,
+    },
+}
+
+impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Process::Snmpd { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -49,33 +58,24 @@ impl Agent {
 
     /// snmpsimd serving every file of `testdata/`.
     pub async fn snmpsim() -> Agent {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let data = dir.path().join("data");
-        let cache = dir.path().join("cache");
-        std::fs::create_dir(&data).unwrap();
-        std::fs::create_dir(&cache).unwrap();
         let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("snmp_printers/testdata");
+        let mut files = Vec::new();
         for entry in std::fs::read_dir(&testdata).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "snmprec") {
-                let to = data.join(path.file_name().unwrap());
-                std::fs::copy(&path, &to).unwrap();
-                set_mode(&to, 0o644);
+                let community = path.file_stem().unwrap().to_string_lossy().into_owned();
+                files.push((community, std::fs::read_to_string(&path).unwrap()));
             }
         }
-        // As root snmpsimd drops to nobody, who must read the data and write the cache.
-        set_mode(dir.path(), 0o755);
-        set_mode(&data, 0o755);
-        set_mode(&cache, 0o777);
-        let port = free_port();
-        let mut cmd = Command::new(binary("snmpsimd"));
-        cmd.arg(format!("--data-dir={}", data.display()))
-            .arg(format!("--cache-dir={}", cache.display()))
-            .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"));
-        if is_root() {
-            cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
-        }
-        let agent = spawn(cmd, port, dir);
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.as_str()))
+            .collect();
+        let sim = Snmpsim::start(&files, free_port());
+        let agent = Agent {
+            port: sim.port,
+            _process: Process::Snmpsim { _agent: sim },
+        };
         agent
             .wait_ready(&Credentials::V2c {
                 community: SecretString::from("hp-mono"),
@@ -160,32 +160,9 @@ fn spawn(mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Agent {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}; {MISSING}"));
     Agent {
-        child,
         port,
-        _dir: dir,
+        _process: Process::Snmpd { child, _dir: dir },
     }
 }
 
-fn binary(name: &str) -> PathBuf {
-    for dir in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"] {
-        let path = Path::new(dir).join(name);
-        if path.exists() {
-            return path;
-        }
-    }
-    panic!("{name} is not installed: {MISSING}");
-}
-
-/// A UDP port nothing listens on now (the agent binds it right after).
-pub fn free_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").expect("a loopback UDP port");
-    s.local_addr().unwrap().port()
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
+pub use parcd_fakes::snmp_printers::free_udp_port as free_port;

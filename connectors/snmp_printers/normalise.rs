@@ -6,33 +6,15 @@ use chrono::{DateTime, Utc};
 
 use super::cursor::{MAX_SUPPLIES, Memory};
 use super::printer::{Printer, Supply};
+pub use crate::reading::known::{
+    PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_MONO, RESPONDING,
+};
 use crate::reading::{Measure, Quantity, Reading, Subject};
 
-pub const RESPONDING: Quantity = Quantity {
-    name: "responding",
-    unit: "boolean",
-    measure: Measure::Gauge,
-};
-/// prtMarkerLifeCount when counted in impressions (one side of a sheet).
-pub const PRINTED_PAGES: Quantity = Quantity {
-    name: "printed_pages",
-    unit: "pages",
-    measure: Measure::Counter,
-};
 /// prtMarkerLifeCount when counted in sheets.
 pub const PRINTED_SHEETS: Quantity = Quantity {
     name: "printed_sheets",
     unit: "sheets",
-    measure: Measure::Counter,
-};
-pub const PRINTED_PAGES_COLOUR: Quantity = Quantity {
-    name: "printed_pages_colour",
-    unit: "pages",
-    measure: Measure::Counter,
-};
-pub const PRINTED_PAGES_MONO: Quantity = Quantity {
-    name: "printed_pages_mono",
-    unit: "pages",
     measure: Measure::Counter,
 };
 pub const PRINTED_PAGES_DUPLEX: Quantity = Quantity {

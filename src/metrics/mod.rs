@@ -362,11 +362,16 @@ impl Metrics {
 
 /// The page counters of printers, by the quantity telemetry sources report them under, and
 /// the `colour` label each gives `parcd_print_pages_total`.
-pub const PRINT_PAGES: [(&str, &str); 3] = [
-    ("printed_pages", "all"),
-    ("printed_pages_colour", "colour"),
-    ("printed_pages_mono", "mono"),
-];
+pub const PRINT_PAGES: [(&str, &str); 3] = {
+    use parcd_connectors::reading::known::{
+        PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_MONO,
+    };
+    [
+        (PRINTED_PAGES.name, "all"),
+        (PRINTED_PAGES_COLOUR.name, "colour"),
+        (PRINTED_PAGES_MONO.name, "mono"),
+    ]
+};
 
 #[cfg(test)]
 mod tests {

@@ -123,7 +123,7 @@ impl Store {
         // The pool would retry a refused connection (or a SQLite file on a full disk) until
         // its timeout, logging each try, and then say only "pool timed out": one connection
         // first gives the database's own answer at once.
-        reach::first_connection(&options, backend, &url)
+        reach::connect_once(&options, backend, &url, reach::FIRST_CONNECT)
             .await
             .map_err(|reason| StoreError::Unavailable {
                 url: redact_url(&url),

@@ -33,14 +33,16 @@ pub(super) async fn sqlite_settings(conn: &mut sqlx::AnyConnection) -> Result<()
     Ok(())
 }
 
-/// The first connection, set up as the pool's will be: what the database said otherwise,
-/// with the free space of a SQLite file's disk when it is full.
-pub(super) async fn first_connection(
+/// Opens one connection outside any pool, set up as the pool's are, and closes it; what
+/// the database said otherwise (sqlx's connection errors name the host and the user, never
+/// the password), with the free space of a SQLite file's disk when it is full.
+pub(super) async fn connect_once(
     options: &AnyConnectOptions,
     backend: super::Backend,
     url: &str,
+    within: Duration,
 ) -> Result<(), String> {
-    let tried = tokio::time::timeout(FIRST_CONNECT, async {
+    let tried = tokio::time::timeout(within, async {
         let mut conn = options.connect().await?;
         if backend == super::Backend::Sqlite {
             sqlite_settings(&mut conn).await?;
@@ -52,7 +54,7 @@ pub(super) async fn first_connection(
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) if backend == super::Backend::Sqlite => Err(sqlite_reason(&e, url)),
         Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {} s", FIRST_CONNECT.as_secs())),
+        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
     }
 }
 
@@ -80,22 +82,6 @@ fn sqlite_reason(e: &sqlx::Error, url: &str) -> String {
             dir.display()
         ),
         _ => text,
-    }
-}
-
-/// Opens one connection outside any pool and closes it; the database's answer otherwise.
-pub(super) async fn connect_once(
-    options: &AnyConnectOptions,
-    within: Duration,
-) -> Result<(), String> {
-    match tokio::time::timeout(within, options.connect()).await {
-        Ok(Ok(conn)) => {
-            let _ = conn.close().await;
-            Ok(())
-        }
-        // sqlx's connection errors name the host and the user, never the password.
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
     }
 }
 
@@ -142,7 +128,7 @@ impl Store {
     }
 
     async fn why_unreachable(&self, within: Duration) -> String {
-        match connect_once(&self.options, within).await {
+        match connect_once(&self.options, self.backend, &self.url, within).await {
             Err(reason) => reason,
             Ok(()) => format!(
                 "it answers, but every connection of parcd's pool stayed busy for {} s \

@@ -223,6 +223,27 @@ pub fn config_text(db_url: &str, glpi_url: &str, extra: &str) -> String {
     )
 }
 
+/// A configuration with one source polled every second, with no jitter and retried after
+/// 1 then 2 s: `source` holds the source's own keys (name and kind included), `tail` the
+/// top-level tables after it. The daemon listens on a free port.
+pub fn one_source_config(db_url: &str, source: &str, tail: &str) -> String {
+    format!(
+        r#"
+        [server]
+        listen = "127.0.0.1:0"
+        [database]
+        url = "{db_url}"
+        [[sources]]
+        schedule = "* * * * * *"
+        jitter_seconds = 0
+        retry_initial_seconds = 1
+        retry_max_seconds = 2
+        {source}
+        {tail}
+        "#
+    )
+}
+
 /// The value of one sample of a Prometheus text exposition, if present.
 pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -409,4 +430,19 @@ impl ParcdProcess {
         );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
+}
+
+/// The kinds of an asset's lifecycle events, oldest first.
+pub async fn event_kinds(
+    store: &parcd::store::Store,
+    source: &str,
+    external_id: &str,
+) -> Vec<String> {
+    store
+        .events_of(source, external_id)
+        .await
+        .expect("the history reads")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
 }

@@ -4,7 +4,7 @@ use parcd::poll::ingest::{SyncContext, apply_page};
 use parcd::store::Store;
 use parcd_connectors::{Phase, SyncMode};
 
-use crate::helpers::{TestDb, page, record};
+use crate::helpers::{TestDb, event_kinds, page, record};
 use crate::on_both_backends;
 
 const SOURCE: &str = "glpi";
@@ -157,13 +157,7 @@ async fn a_full_sync_marks_missing_assets_vanished_and_keeps_them(db: TestDb) {
         .await
         .unwrap();
     assert_eq!((back.changed, back.vanished), (1, 0));
-    let h3: Vec<String> = s
-        .events_of(SOURCE, "Computer/3")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let h3 = event_kinds(s, SOURCE, "Computer/3").await;
     assert_eq!(h3, vec!["first_seen", "vanished", "reappeared"]);
     assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (3, 0));
 }
@@ -256,13 +250,7 @@ async fn an_item_type_that_drops_at_once_is_held_until_a_second_full_sync(db: Te
     }
     assert!(s.vanish_holds_of(SOURCE).await.unwrap().is_empty());
     assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (29, 21));
-    let kinds: Vec<String> = s
-        .events_of(SOURCE, "Monitor/1001")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = event_kinds(s, SOURCE, "Monitor/1001").await;
     assert_eq!(kinds, ["first_seen", "vanished"]);
 
     // A drop within the bound (the monitors are back, then 9 of 29 computers go, 31 %)

@@ -15,7 +15,8 @@ use parcd::config::Config;
 use parcd_fakes::inventory_file::{Fleet, FleetSpec, XlsxOptions};
 
 use crate::helpers::{
-    Daemon, TestDb, eventually, get_json, metrics_text, published_counts, sample, sum,
+    Daemon, TestDb, event_kinds, eventually, get_json, metrics_text, one_source_config,
+    published_counts, sample, sum,
 };
 use crate::on_both_backends;
 
@@ -182,24 +183,13 @@ fn external_id(inventory: &str) -> String {
 
 /// A configuration with one spreadsheet source read every second; `tail` is added after it.
 fn config(db_url: &str, path: &Path, tail: &str) -> String {
-    format!(
-        r#"
-        [server]
-        listen = "127.0.0.1:0"
-        [database]
-        url = "{db_url}"
-        [[sources]]
-        name = "{SOURCE}"
+    let keys = format!(
+        r#"name = "{SOURCE}"
         kind = "inventory_file"
-        path = "{path}"
-        schedule = "* * * * * *"
-        jitter_seconds = 0
-        retry_initial_seconds = 1
-        retry_max_seconds = 2
-        {tail}
-        "#,
-        path = path.display(),
-    )
+        path = "{}""#,
+        path.display()
+    );
+    one_source_config(db_url, &keys, tail)
 }
 
 async fn start(db: &TestDb, path: &Path, tail: &str) -> (Daemon, String) {
@@ -324,14 +314,7 @@ async fn edits_to_the_file_reach_the_history(db: TestDb) {
             .is_some_and(|(_, gone)| gone)
     })
     .await;
-    let kinds: Vec<String> = db
-        .store
-        .events_of(SOURCE, &desktop)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = event_kinds(&db.store, SOURCE, &desktop).await;
     assert_eq!(kinds, ["first_seen", "vanished"]);
     synced(&base, rows.len() as f64).await;
     assert_eq!(

@@ -3,92 +3,30 @@
 //! page counter as readings joined to GLPI's printer by its serial number, without adding a
 //! device or vanishing one.
 
-use std::process::{Child, Command, Stdio};
-
 use parcd::config::Config;
+use parcd_fakes::snmp_printers::{Snmpsim, free_udp_port};
 
-use crate::helpers::{
-    Daemon, TestDb, config_text, eventually, free_port, glpi, metrics_text, sample, sum,
-};
+use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, metrics_text, sample, sum};
 use crate::on_both_backends;
 
 const PAGES: u64 = 48_213;
 
-/// snmpsimd serving one printer, `parc.snmprec` (the community is the file's name); killed
-/// on drop.
-struct Snmpsim {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Snmpsim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn set_mode(path: &std::path::Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-impl Snmpsim {
-    /// A mono laser printer at hrDevice 1 with `serial` and a life count of [`PAGES`].
-    fn start(serial: &str) -> Snmpsim {
-        Snmpsim::start_on(free_port(), serial, PAGES)
-    }
-
-    /// The same printer on `port`, having counted `pages`: the printer after more prints,
-    /// or after its counter was reset.
-    fn start_on(port: u16, serial: &str, pages: u64) -> Snmpsim {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let cache = dir.path().join("cache");
-        std::fs::create_dir(&data).unwrap();
-        std::fs::create_dir(&cache).unwrap();
-        let rec = format!(
-            "1.3.6.1.2.1.1.1.0|4|HP LaserJet Pro M404dn\n\
-             1.3.6.1.2.1.1.5.0|4|PRN-MAIRIE-01\n\
-             1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n\
-             1.3.6.1.2.1.25.3.2.1.3.1|4|HP LaserJet Pro M404dn\n\
-             1.3.6.1.2.1.25.3.2.1.5.1|2|2\n\
-             1.3.6.1.2.1.25.3.5.1.1.1|2|3\n\
-             1.3.6.1.2.1.43.5.1.1.17.1|4|{serial}\n\
-             1.3.6.1.2.1.43.10.2.1.2.1.1|2|4\n\
-             1.3.6.1.2.1.43.10.2.1.3.1.1|2|7\n\
-             1.3.6.1.2.1.43.10.2.1.4.1.1|65|{pages}\n"
-        );
-        let file = data.join("parc.snmprec");
-        std::fs::write(&file, rec).unwrap();
-        // As root snmpsimd drops to nobody, who must read the data and write the cache.
-        set_mode(&file, 0o644);
-        set_mode(dir.path(), 0o755);
-        set_mode(&data, 0o755);
-        set_mode(&cache, 0o777);
-        let mut cmd = Command::new("snmpsimd");
-        cmd.arg(format!("--data-dir={}", data.display()))
-            .arg(format!("--cache-dir={}", cache.display()))
-            .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if root {
-            cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
-        }
-        let child = cmd
-            .spawn()
-            .expect("snmpsimd runs: tests/run.sh installs it (apt-get install snmpsim)");
-        Snmpsim {
-            child,
-            port,
-            _dir: dir,
-        }
-    }
+/// A mono laser printer at hrDevice 1 with `serial`, having counted `pages`, served by
+/// snmpsimd on `port` under the community `parc`.
+fn printer_agent(port: u16, serial: &str, pages: u64) -> Snmpsim {
+    let rec = format!(
+        "1.3.6.1.2.1.1.1.0|4|HP LaserJet Pro M404dn\n\
+         1.3.6.1.2.1.1.5.0|4|PRN-MAIRIE-01\n\
+         1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n\
+         1.3.6.1.2.1.25.3.2.1.3.1|4|HP LaserJet Pro M404dn\n\
+         1.3.6.1.2.1.25.3.2.1.5.1|2|2\n\
+         1.3.6.1.2.1.25.3.5.1.1.1|2|3\n\
+         1.3.6.1.2.1.43.5.1.1.17.1|4|{serial}\n\
+         1.3.6.1.2.1.43.10.2.1.2.1.1|2|4\n\
+         1.3.6.1.2.1.43.10.2.1.3.1.1|2|7\n\
+         1.3.6.1.2.1.43.10.2.1.4.1.1|65|{pages}\n"
+    );
+    Snmpsim::start(&[("parc", &rec)], port)
 }
 
 async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
@@ -101,7 +39,7 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
             .expect("the fake's printers have serials");
         (id, serial, f.len() as f64)
     });
-    let agent = Snmpsim::start(&serial);
+    let agent = printer_agent(free_udp_port(), &serial, PAGES);
     // snmpsimd indexes its data before it answers; until then the SNMP source fails and
     // is retried, as with any printer that does not answer yet.
     let text = config_text(&db.url, &sim.base_url(), r#"schedule = "* * * * * *""#)
@@ -119,7 +57,7 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
         "#,
             port = agent.port,
             // Nothing listens there: a printer switched off.
-            silent = free_port(),
+            silent = free_udp_port(),
         );
     let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
     let config = text;
@@ -206,7 +144,7 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
         }
     };
     for (counter, printed) in [(PAGES + 500, 500.0), (100, 500.0), (160, 560.0)] {
-        let agent = Snmpsim::start_on(port, &serial, counter);
+        let agent = printer_agent(port, &serial, counter);
         eventually(60, &format!("the counter at {counter} is read"), || {
             pages_stored(counter)
         })

@@ -18,8 +18,8 @@ use parcd_fakes::snipeit::{
 use serde_json::Value;
 
 use crate::helpers::{
-    Daemon, EmptyDb, TestDb, eventually, free_port, get_json, metrics_text, parcd,
-    published_counts, sample, sum,
+    Daemon, EmptyDb, TestDb, eventually, free_port, get_json, metrics_text, one_source_config,
+    parcd, published_counts, sample, sum,
 };
 use crate::on_both_backends;
 
@@ -48,26 +48,15 @@ async fn snipe(assets: usize) -> FakeHandle {
 /// A configuration with one Snipe-IT source polled every second; `source` is added to the
 /// source's table, `tail` after it (top-level tables).
 fn config(db_url: &str, url: &str, token: &str, source: &str, tail: &str) -> String {
-    format!(
-        r#"
-        [server]
-        listen = "127.0.0.1:0"
-        [database]
-        url = "{db_url}"
-        [[sources]]
-        name = "{SOURCE}"
+    let keys = format!(
+        r#"name = "{SOURCE}"
         kind = "snipeit"
         url = "{url}"
         api_token = "{token}"
-        schedule = "* * * * * *"
-        jitter_seconds = 0
-        retry_initial_seconds = 1
-        retry_max_seconds = 2
         page_size = 100
-        {source}
-        {tail}
-        "#
-    )
+        {source}"#
+    );
+    one_source_config(db_url, &keys, tail)
 }
 
 async fn start(db: &TestDb, fake: &FakeHandle, source: &str, tail: &str) -> (Daemon, String) {

@@ -7,7 +7,7 @@ use super::{PageOutcome, SyncContext};
 
 /// The quantity by which a telemetry source says whether a device answered its poll (1 or
 /// 0): the sources that poll devices one by one report it (SNMP printers).
-pub const RESPONDING: &str = "responding";
+pub const RESPONDING: &str = parcd_connectors::reading::known::RESPONDING.name;
 use crate::store::{ReadingRow, StoreError, Tx};
 
 pub(super) async fn apply(
