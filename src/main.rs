@@ -6,6 +6,9 @@ use clap::Parser;
 use parcd::cli::{Cli, Command};
 use parcd::config::Config;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

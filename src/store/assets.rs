@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::sql::{Val, bind_all, list, ph};
-use super::{Store, StoreError, Tx};
+use super::sql::{Statement, Val, bind_all, insert_statement, list, ph, rows_per_statement};
+use super::{Backend, Store, StoreError, Tx};
 
 /// What ingest needs to know of a stored asset to diff a new record against it.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,6 +198,81 @@ pub struct UnseenAsset {
     pub event_seq: i64,
 }
 
+/// The multi-row statements ingest writes a page with, built apart from the transaction so
+/// that the next one is built while the database runs the last (`Tx::run_pipelined`).
+impl AssetRow {
+    pub const COLUMNS: usize = 24;
+
+    /// Inserts or replaces whole asset rows.
+    pub fn upsert(backend: Backend, rows: Vec<AssetRow>) -> Statement {
+        let (columns, values) = split_columns(rows.into_iter().map(AssetRow::columns));
+        let updates: Vec<String> = columns
+            .iter()
+            .filter(|c| !matches!(**c, "source" | "external_id" | "first_seen_at"))
+            .map(|c| match *c {
+                // An incremental sync does not see every asset: it leaves the full sync's mark.
+                "seen_sync_id" => {
+                    "seen_sync_id = COALESCE(excluded.seen_sync_id, assets.seen_sync_id)"
+                        .to_string()
+                }
+                c => format!("{c} = excluded.{c}"),
+            })
+            .collect();
+        let suffix = format!(
+            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
+            updates.join(", ")
+        );
+        insert_statement(backend, "assets", &columns, values, &suffix)
+    }
+}
+
+impl PurchaseRow {
+    pub const COLUMNS: usize = 15;
+
+    /// Inserts or replaces purchase rows.
+    pub fn upsert(backend: Backend, rows: Vec<PurchaseRow>) -> Statement {
+        let (columns, values) = split_columns(rows.into_iter().map(PurchaseRow::columns));
+        let updates: Vec<String> = columns
+            .iter()
+            .filter(|c| !matches!(**c, "source" | "external_id"))
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let suffix = format!(
+            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
+            updates.join(", ")
+        );
+        insert_statement(backend, "purchases", &columns, values, &suffix)
+    }
+}
+
+impl EventRow {
+    pub const COLUMNS: usize = EVENT_COLUMNS.len();
+
+    /// Appends events. A replayed event (same source, asset and seq) is refused by the
+    /// primary key, never written twice.
+    pub fn insert(backend: Backend, events: Vec<EventRow>) -> Statement {
+        let rows = events.into_iter().map(EventRow::values).collect();
+        insert_statement(backend, "lifecycle_events", &EVENT_COLUMNS, rows, "")
+    }
+
+    fn values(self) -> Vec<Val> {
+        vec![
+            self.source.into(),
+            self.external_id.into(),
+            self.seq.into(),
+            self.occurred_at.into(),
+            self.observed_at.into(),
+            self.kind.into(),
+            self.from_phase.into(),
+            self.to_phase.into(),
+            self.class.into(),
+            self.entity.into(),
+            self.detail.into(),
+            self.poll_run.into(),
+        ]
+    }
+}
+
 impl Tx {
     /// The stored state of the given assets of `source`.
     pub async fn stored_assets(
@@ -244,78 +319,19 @@ impl Tx {
         Ok(out)
     }
 
-    /// Inserts or replaces whole asset rows.
-    pub async fn upsert_assets(&mut self, rows: Vec<AssetRow>) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let (columns, values) = split_columns(rows.into_iter().map(AssetRow::columns));
-        let updates: Vec<String> = columns
-            .iter()
-            .filter(|c| !matches!(**c, "source" | "external_id" | "first_seen_at"))
-            .map(|c| match *c {
-                // An incremental sync does not see every asset: it leaves the full sync's mark.
-                "seen_sync_id" => {
-                    "seen_sync_id = COALESCE(excluded.seen_sync_id, assets.seen_sync_id)"
-                        .to_string()
-                }
-                c => format!("{c} = excluded.{c}"),
-            })
-            .collect();
-        let suffix = format!(
-            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
-            updates.join(", ")
-        );
-        self.insert_rows("assets", &columns, values, &suffix)
-            .await
-            .map(drop)
-    }
-
-    /// Appends events. A replayed event (same source, asset and seq) is refused by the
-    /// primary key, never written twice.
+    /// Appends events (see [`EventRow::insert`]).
     pub async fn insert_events(&mut self, events: Vec<EventRow>) -> Result<(), StoreError> {
-        let rows = events
-            .into_iter()
-            .map(|e| {
-                vec![
-                    e.source.into(),
-                    e.external_id.into(),
-                    e.seq.into(),
-                    e.occurred_at.into(),
-                    e.observed_at.into(),
-                    e.kind.into(),
-                    e.from_phase.into(),
-                    e.to_phase.into(),
-                    e.class.into(),
-                    e.entity.into(),
-                    e.detail.into(),
-                    e.poll_run.into(),
-                ]
-            })
-            .collect();
-        self.insert_rows("lifecycle_events", &EVENT_COLUMNS, rows, "")
-            .await
-            .map(drop)
-    }
-
-    /// Inserts or replaces purchase rows.
-    pub async fn upsert_purchases(&mut self, rows: Vec<PurchaseRow>) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let (columns, values) = split_columns(rows.into_iter().map(PurchaseRow::columns));
-        let updates: Vec<String> = columns
-            .iter()
-            .filter(|c| !matches!(**c, "source" | "external_id"))
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let suffix = format!(
-            "ON CONFLICT (source, external_id) DO UPDATE SET {}",
-            updates.join(", ")
-        );
-        self.insert_rows("purchases", &columns, values, &suffix)
-            .await
-            .map(drop)
+        let backend = self.backend();
+        let per = rows_per_statement(backend, EventRow::COLUMNS);
+        let mut events = events.into_iter().peekable();
+        let statements = std::iter::from_fn(|| {
+            events.peek()?;
+            Some(EventRow::insert(
+                backend,
+                events.by_ref().take(per).collect(),
+            ))
+        });
+        self.run_pipelined(statements).await.map(drop)
     }
 
     /// Marks unchanged assets as seen by full sync `sync_id`.

@@ -21,7 +21,7 @@ pub use alerts::OutboxEntry;
 pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset, UnseenAsset};
 pub use readings::{LinkedAsset, ReadingRow};
 pub use sources::{PollRun, SourceState};
-pub use sql::{Tx, Val};
+pub use sql::{Statement, Tx, Val, rows_per_statement};
 pub use vanish_holds::VanishHold;
 
 /// Converts a value for binding (ingest builds rows with it).

@@ -14,6 +14,9 @@ use super::{Backend, StoreError};
 /// SQLite accepts 32,766 bind parameters per statement, PostgreSQL 65,535.
 const MAX_PARAMS: usize = 30_000;
 
+/// Rows per multi-row INSERT on SQLite (see `rows_per_statement`).
+const SQLITE_ROWS_PER_STMT: usize = 250;
+
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
@@ -82,7 +85,8 @@ pub fn ph(backend: Backend, n: usize) -> String {
 
 /// `($1, $2, …)` groups for `rows` rows of `cols` columns, numbered from `first`.
 pub fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
+    use std::fmt::Write;
+    let mut s = String::with_capacity(rows * cols * 7);
     for r in 0..rows {
         if r > 0 {
             s.push_str(", ");
@@ -92,11 +96,75 @@ pub fn placeholders(backend: Backend, rows: usize, cols: usize, first: usize) ->
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push_str(&ph(backend, first + r * cols + c));
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(s, "${}", first + r * cols + c);
+                }
+            }
         }
         s.push(')');
     }
     s
+}
+
+/// A statement with its values bound, built apart from the connection that runs it (see
+/// [`Tx::run_pipelined`]).
+pub struct Statement {
+    sql: String,
+    args: AnyArguments<'static>,
+    has_real: bool,
+}
+
+impl Statement {
+    pub fn new(sql: String, vals: Vec<Val>) -> Statement {
+        use sqlx::Arguments;
+        let has_real = vals.iter().any(|v| matches!(v, Val::Real(_)));
+        let mut args = AnyArguments::default();
+        args.reserve(vals.len(), 0);
+        for v in vals {
+            // Binding an owned value to Any cannot fail.
+            let bound = match v {
+                Val::Int(i) => args.add(i),
+                Val::Real(f) => args.add(f),
+                Val::Text(t) => args.add(t),
+            };
+            debug_assert!(bound.is_ok());
+        }
+        Statement {
+            sql,
+            args,
+            has_real,
+        }
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES … suffix` for `rows`, as one statement.
+pub fn insert_statement(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Statement {
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {} {suffix}",
+        columns.join(", "),
+        placeholders(backend, rows.len(), columns.len(), 1)
+    );
+    Statement::new(sql, rows.into_iter().flatten().collect())
+}
+
+/// How many rows of `columns` columns one multi-row INSERT takes.
+pub fn rows_per_statement(backend: Backend, columns: usize) -> usize {
+    let most = (MAX_PARAMS / columns).max(1);
+    match backend {
+        // Each connection keeps a prepared statement per SQL text, and parsing one of
+        // 30,000 placeholders costs more than inserting its rows: statements of a fixed
+        // row count are parsed once per connection, whatever the page size.
+        Backend::Sqlite => SQLITE_ROWS_PER_STMT.min(most),
+        Backend::Postgres => most,
+    }
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `n` values.
@@ -118,7 +186,7 @@ impl Tx {
         Tx { inner, backend }
     }
 
-    pub(super) fn backend(&self) -> Backend {
+    pub fn backend(&self) -> Backend {
         self.backend
     }
 
@@ -168,18 +236,36 @@ impl Tx {
         rows: Vec<Vec<Val>>,
         suffix: &str,
     ) -> Result<u64, StoreError> {
-        let mut written = 0;
-        let per_stmt = (MAX_PARAMS / columns.len()).max(1);
+        let per_stmt = rows_per_statement(self.backend, columns.len());
+        let backend = self.backend;
         let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
+        let statements = std::iter::from_fn(|| {
+            rows.peek()?;
             let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
-            let sql = format!(
-                "INSERT INTO {table} ({}) VALUES {} {suffix}",
-                columns.join(", "),
-                placeholders(self.backend, chunk.len(), columns.len(), 1)
-            );
-            let vals: Vec<Val> = chunk.into_iter().flatten().collect();
-            written += self.exec(sql, vals).await?;
+            Some(insert_statement(backend, table, columns, chunk, suffix))
+        });
+        self.run_pipelined(statements).await
+    }
+
+    /// Runs `statements` in order, building each one (a lazy iterator's `next`) while the
+    /// database runs the one before: on SQLite the statement runs on sqlx's worker thread,
+    /// so turning rows into bound values no longer waits for it. Returns the rows affected.
+    pub async fn run_pipelined(
+        &mut self,
+        mut statements: impl Iterator<Item = Statement>,
+    ) -> Result<u64, StoreError> {
+        let mut written = 0;
+        let mut next = statements.next();
+        while let Some(st) = next.take() {
+            // The same rule as `exec` for prepared statements and REAL values.
+            let run = sqlx::query_with(&st.sql, st.args)
+                .persistent(!st.has_real)
+                .execute(&mut *self.inner);
+            // Polled first, `run` hands the statement to the database; the next one is built
+            // while it runs.
+            let (done, built) = tokio::join!(biased; run, async { statements.next() });
+            written += done?.rows_affected();
+            next = built;
         }
         Ok(written)
     }

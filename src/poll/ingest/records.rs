@@ -12,33 +12,122 @@ use parcd_connectors::reading::join_key;
 use parcd_connectors::{AssetRecord, Phase, PurchaseRecord, SyncMode};
 
 use super::{PageOutcome, SyncContext};
-use crate::store::{AssetRow, EventRow, PurchaseRow, StoreError, StoredAsset, Tx};
+use crate::store::{
+    AssetRow, Backend, EventRow, PurchaseRow, Statement, StoreError, StoredAsset, Tx,
+    rows_per_statement,
+};
 
-/// Stable 64-bit FNV-1a: the hash must not change between Rust releases, since it is stored.
-fn fnv1a(bytes: &[u8]) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// Stable 64-bit FNV-1a, fed as a writer so that what is hashed is never held in memory:
+/// the hash must not change between Rust releases, since it is stored.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
     }
-    h as i64
+
+    fn finish(&self) -> i64 {
+        self.0 as i64
+    }
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn hash_json(value: &impl serde::Serialize) -> i64 {
+    let mut h = Fnv1a::new();
+    serde_json::to_writer(&mut h, value).expect("records serialise");
+    h.finish()
+}
+
+/// An asset record as it serialises with its purchase and source stamp left out: the
+/// same fields in the same order as `AssetRecord`, so its JSON, hence the stored hash, is
+/// the one of such a copy of the record, without copying it.
+#[derive(serde::Serialize)]
+struct HashedAsset<'a> {
+    external_id: &'a str,
+    item_type: &'a str,
+    class: &'a parcd_connectors::AssetClass,
+    name: &'a Option<String>,
+    serial: &'a Option<String>,
+    inventory_number: &'a Option<String>,
+    type_name: &'a Option<String>,
+    model: &'a Option<String>,
+    manufacturer: &'a Option<String>,
+    entity: &'a Option<String>,
+    location: &'a Option<String>,
+    status: &'a Option<String>,
+    phase: &'a Phase,
+    status_mapped: bool,
+    rated_power_w: Option<f64>,
+    modified_at: Option<()>,
+    purchase: Option<()>,
 }
 
 /// Hash of what the store keeps of an asset, purchase and source stamp aside: a bumped
 /// `date_mod` alone is no change.
 pub fn asset_hash(r: &AssetRecord) -> i64 {
-    let mut r = r.clone();
-    r.purchase = None;
-    r.modified_at = None;
-    fnv1a(&serde_json::to_vec(&r).expect("records serialise"))
+    // Destructured so that a field added to the record is not left out of the hash silently.
+    let AssetRecord {
+        external_id,
+        item_type,
+        class,
+        name,
+        serial,
+        inventory_number,
+        type_name,
+        model,
+        manufacturer,
+        entity,
+        location,
+        status,
+        phase,
+        status_mapped,
+        rated_power_w,
+        modified_at: _,
+        purchase: _,
+    } = r;
+    hash_json(&HashedAsset {
+        external_id,
+        item_type,
+        class,
+        name,
+        serial,
+        inventory_number,
+        type_name,
+        model,
+        manufacturer,
+        entity,
+        location,
+        status,
+        phase,
+        status_mapped: *status_mapped,
+        rated_power_w: *rated_power_w,
+        modified_at: None,
+        purchase: None,
+    })
 }
 
 fn purchase_hash(p: &PurchaseRecord) -> i64 {
-    fnv1a(&serde_json::to_vec(p).expect("purchases serialise"))
+    hash_json(p)
 }
 
 fn day(d: Option<NaiveDate>) -> Option<String> {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
+    use chrono::Datelike;
+    // Written by hand: chrono's `format` parses its pattern at every call, and ingest
+    // writes six dates per purchase.
+    d.map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
 }
 
 /// When a move into `phase` happened: the decommission date for retirements and exits
@@ -224,7 +313,57 @@ fn purchase_row(
     }
 }
 
-/// Diffs and writes the records of one page.
+/// Rows waiting to be written, a statement's worth per table at a time.
+struct Batches {
+    backend: Backend,
+    assets: Vec<AssetRow>,
+    purchases: Vec<PurchaseRow>,
+    events: Vec<EventRow>,
+}
+
+impl Batches {
+    fn new(backend: Backend) -> Self {
+        Batches {
+            backend,
+            assets: Vec::new(),
+            purchases: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// A full statement of one table, once it has the rows for one.
+    fn full(&mut self) -> Option<Statement> {
+        let b = self.backend;
+        if let Some(rows) = take_full(&mut self.assets, b, AssetRow::COLUMNS) {
+            return Some(AssetRow::upsert(b, rows));
+        }
+        if let Some(rows) = take_full(&mut self.purchases, b, PurchaseRow::COLUMNS) {
+            return Some(PurchaseRow::upsert(b, rows));
+        }
+        take_full(&mut self.events, b, EventRow::COLUMNS).map(|rows| EventRow::insert(b, rows))
+    }
+
+    /// The rows left, once the page is read: a statement per table.
+    fn rest(&mut self) -> Option<Statement> {
+        let b = self.backend;
+        if !self.assets.is_empty() {
+            return Some(AssetRow::upsert(b, std::mem::take(&mut self.assets)));
+        }
+        if !self.purchases.is_empty() {
+            return Some(PurchaseRow::upsert(b, std::mem::take(&mut self.purchases)));
+        }
+        (!self.events.is_empty()).then(|| EventRow::insert(b, std::mem::take(&mut self.events)))
+    }
+}
+
+/// A statement's worth of `rows`, when there are that many.
+fn take_full<T>(rows: &mut Vec<T>, backend: Backend, columns: usize) -> Option<Vec<T>> {
+    let per = rows_per_statement(backend, columns);
+    (rows.len() >= per).then(|| rows.drain(..per).collect())
+}
+
+/// Diffs and writes the records of one page. Records are diffed as the statements that
+/// write them are built, while the database runs the statement before.
 pub(super) async fn apply(
     tx: &mut Tx,
     cx: &SyncContext,
@@ -239,26 +378,31 @@ pub(super) async fn apply(
     let latest = latest_by_id(records);
     let ids: Vec<&str> = latest.iter().map(|r| r.external_id.as_str()).collect();
     let stored = tx.stored_assets(&cx.source, &ids).await?;
-    let mut asset_rows = Vec::new();
-    let mut purchase_rows = Vec::new();
-    let mut events = Vec::new();
     let mut unchanged_ids = Vec::new();
-    for r in latest {
-        let d = diff(cx, r, stored.get(&r.external_id), now, out);
-        if d.asset.is_none() {
-            unchanged_ids.push(r.external_id.as_str());
+    let mut batches = Batches::new(tx.backend());
+    let mut latest = latest.into_iter();
+    let statements = std::iter::from_fn(|| {
+        loop {
+            if let Some(statement) = batches.full() {
+                return Some(statement);
+            }
+            let Some(r) = latest.next() else {
+                return batches.rest();
+            };
+            let d = diff(cx, r, stored.get(&r.external_id), now, out);
+            if d.asset.is_none() {
+                unchanged_ids.push(r.external_id.as_str());
+            }
+            if d.asset.is_some() || d.purchase.is_some() {
+                out.changed_ids.push(r.external_id.clone());
+            }
+            out.events += d.events.len() as u64;
+            batches.events.extend(d.events);
+            batches.assets.extend(d.asset);
+            batches.purchases.extend(d.purchase);
         }
-        if d.asset.is_some() || d.purchase.is_some() {
-            out.changed_ids.push(r.external_id.clone());
-        }
-        events.extend(d.events);
-        asset_rows.extend(d.asset);
-        purchase_rows.extend(d.purchase);
-    }
-    out.events += events.len() as u64;
-    tx.upsert_assets(asset_rows).await?;
-    tx.upsert_purchases(purchase_rows).await?;
-    tx.insert_events(events).await?;
+    });
+    tx.run_pipelined(statements).await?;
     if cx.mode == SyncMode::Full {
         tx.mark_seen(&cx.source, &cx.sync_id, &unchanged_ids)
             .await?;
@@ -297,6 +441,50 @@ mod tests {
         let mut moved = r.clone();
         moved.phase = Phase::Retired;
         assert_ne!(asset_hash(&r), asset_hash(&moved));
+    }
+
+    /// The hash is stored: computed without copying the record, it must stay the FNV-1a of
+    /// the JSON of the record with its purchase and stamp taken out, as parcd first stored it.
+    #[test]
+    fn the_hash_is_the_one_stored_by_earlier_releases() {
+        let r = AssetRecord {
+            external_id: "Computer/7".into(),
+            item_type: "Computer".into(),
+            class: parcd_connectors::AssetClass::Desktop,
+            name: Some("PC-\"7\"".into()),
+            serial: Some("SN 7".into()),
+            inventory_number: None,
+            type_name: Some("Tour".into()),
+            model: Some("OptiPlex".into()),
+            manufacturer: Some("Dell".into()),
+            entity: Some("Mairie > DSI".into()),
+            location: None,
+            status: Some("En service".into()),
+            phase: Phase::InService,
+            status_mapped: true,
+            rated_power_w: Some(65.5),
+            modified_at: Some("2024-01-01 00:00:00".into()),
+            purchase: Some(PurchaseRecord {
+                amount_cents: Some(80_000),
+                ..Default::default()
+            }),
+        };
+        let mut copy = r.clone();
+        copy.purchase = None;
+        copy.modified_at = None;
+        let bytes = serde_json::to_vec(&copy).unwrap();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in &bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(asset_hash(&r), h as i64);
+        let p = r.purchase.as_ref().unwrap();
+        assert_eq!(
+            day(NaiveDate::from_ymd_opt(987, 3, 4)).as_deref(),
+            Some("0987-03-04")
+        );
+        assert_ne!(purchase_hash(p), purchase_hash(&PurchaseRecord::default()));
     }
 
     #[test]
