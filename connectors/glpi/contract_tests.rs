@@ -571,10 +571,20 @@ async fn printer_counters_are_read_from_the_log_newer_rows_only() {
         assert_eq!(serial, &serials[r.subject.key()], "the printer's serial");
     }
 
-    // Nothing new: no reading, in either mode.
+    // Nothing new: no reading, in either mode, and no page of the log asked for (the
+    // probe's highest id says there is none).
+    let log_requests = || {
+        sim.stats()
+            .requests_by_itemtype
+            .get("PrinterLog")
+            .copied()
+            .unwrap_or(0)
+    };
     for mode in [SyncMode::Incremental, SyncMode::Full] {
+        let before = log_requests();
         let (pages, _) = sync(&c, mode, Some(resting.clone())).await.unwrap();
         assert_eq!(readings_of(&pages), BTreeSet::new(), "{mode:?}");
+        assert_eq!(log_requests() - before, 1, "{mode:?}: the probe only");
     }
 
     // The agent inventories one printer the next day: only its new row is read.
@@ -586,9 +596,12 @@ async fn printer_counters_are_read_from_the_log_newer_rows_only() {
         ..PageCounters::default()
     };
     sim.with_fleet(|f| f.inventory_printer(printer, counters, next_day));
+    let before = log_requests();
     let (pages, after) = sync(&c, SyncMode::Incremental, Some(resting.clone()))
         .await
         .unwrap();
+    assert_eq!(log_requests() - before, 2, "the probe, then one row");
+    assert_eq!(sim.stats().last_range_requested.as_deref(), Some("0-0"));
     let day = format!("{} 00:00:00", next_day.date());
     let subject = format!("Printer/{printer}");
     assert_eq!(

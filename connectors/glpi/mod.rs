@@ -59,9 +59,9 @@ struct SyncCache {
     /// Newest Infocom rows read: part of the next watermark.
     infocom_newest: Newest,
     totals: Vec<u64>,
-    /// Whether this GLPI serves the printer log (probed once per sync); `None` when
-    /// printer counters are not read.
-    printer_log: Option<Result<(), Unserved>>,
+    /// Whether this GLPI serves the printer log, with the highest log id when it does
+    /// (probed once per sync); `None` when printer counters are not read.
+    printer_log: Option<Result<Option<u64>, Unserved>>,
     /// The serial of each printer of the fleet read so far (by id), for the log's readings.
     printers: HashMap<u64, Option<String>>,
     /// A full sync read the printers from the first row in this cache.
@@ -91,29 +91,29 @@ impl GlpiConnector {
     }
 
     /// Whether GLPI serves the printer log to parcd; said in the log when that changes.
-    async fn probe_printer_log(&self) -> Result<Result<(), Unserved>, ConnectorError> {
+    async fn probe_printer_log(&self) -> Result<Result<Option<u64>, Unserved>, ConnectorError> {
         let answer = self
             .client
             .list_served(printer_log::ITEMTYPE, 0, 0, "id", "DESC")
             .await?;
         let state = match answer {
-            Ok(_) => Ok(()),
+            Ok(page) => Ok(page.rows.first().and_then(|r| wire::uint(r, "id"))),
             Err(refusal) => Err(Unserved::of(refusal)
                 .map_err(|r| r.into_error(&format!("{}/", printer_log::ITEMTYPE)))?),
         };
         let said = match &state {
-            Ok(()) => "served".to_string(),
+            Ok(_) => "served".to_string(),
             Err(u) => u.explain(),
         };
         let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
         if told.as_deref() != Some(said.as_str()) {
             match &state {
                 Err(u) => tracing::warn!(url = %self.params.url, "{}", u.explain()),
-                Ok(()) if told.is_some() => tracing::info!(
+                Ok(_) if told.is_some() => tracing::info!(
                     url = %self.params.url,
                     "GLPI now serves PrinterLog: printer page counters are read from it"
                 ),
-                Ok(()) => {}
+                Ok(_) => {}
             }
             *told = Some(said);
         }
@@ -147,7 +147,29 @@ impl GlpiConnector {
         cache: &mut SyncCache,
         readings: &mut Vec<Reading>,
     ) -> Result<(), ConnectorError> {
-        let end = pos.log_start + self.params.page_size - 1;
+        // Log ids only grow: with nothing above the last sync's, nothing is asked; with a
+        // few rows, the first page asks for about as many (ids may have gaps, and rows
+        // added since the probe are read on the next page).
+        let top = match &cache.printer_log {
+            Some(Ok(top)) => *top,
+            _ => None,
+        };
+        let mut size = self.params.page_size;
+        if pos.log_start == 0 {
+            match (top, pos.log_since) {
+                (None, _) => {
+                    pos.logs_done = true;
+                    return Ok(());
+                }
+                (Some(top), Some(since)) if top <= since => {
+                    pos.logs_done = true;
+                    return Ok(());
+                }
+                (Some(top), Some(since)) => size = size.min(top - since),
+                (Some(_), None) => {}
+            }
+        }
+        let end = pos.log_start + size - 1;
         let answer = self
             .client
             .list_served(printer_log::ITEMTYPE, pos.log_start, end, "id", "DESC")
@@ -178,6 +200,11 @@ impl GlpiConnector {
             pos.log_newest = pos.log_newest.max(Some(id));
             if let Some(printer) = printer_log::printer_of(row) {
                 rows.push((printer, row));
+            }
+            // The row just above the last sync's: nothing newer is left below it.
+            if pos.log_since.is_some_and(|since| id == since + 1) {
+                reached = true;
+                break;
             }
         }
         if !cache.printers_complete && rows.iter().any(|(p, _)| !cache.printers.contains_key(p)) {
@@ -467,7 +494,7 @@ impl Connector for GlpiConnector {
 
         let types_done = pos.type_idx >= self.params.item_types.len();
         if types_done && !pos.logs_done {
-            if matches!(cache.printer_log, Some(Ok(()))) {
+            if matches!(cache.printer_log, Some(Ok(_))) {
                 // One request per poll: the log page waits for a poll that read no asset.
                 if !read_a_page {
                     self.printer_log_page(&mut pos, cache, &mut readings)
