@@ -71,6 +71,12 @@ pub mod known {
         unit: "pages",
         measure: Measure::Counter,
     };
+    /// Impressions printed on the second side of a sheet (a printer's duplex count).
+    pub const PRINTED_PAGES_DUPLEX: Quantity = Quantity {
+        name: "printed_pages_duplex",
+        unit: "pages",
+        measure: Measure::Counter,
+    };
 }
 
 /// What a reading is about.

@@ -37,6 +37,30 @@ struct GlpiError {
     message: String,
 }
 
+/// GLPI's answer to a call it would not serve: its HTTP status and `[code, message]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl Refusal {
+    pub(super) fn into_error(self, path: &str) -> ConnectorError {
+        if self.status == StatusCode::FORBIDDEN.as_u16() {
+            return ConnectorError::Auth(format!(
+                "the GLPI user lacks the read right on {path} ({})",
+                self.code
+            ));
+        }
+        ConnectorError::Http {
+            endpoint: path.to_string(),
+            status: self.status,
+            detail: format!("{} {}", self.code, self.message).trim().to_string(),
+        }
+    }
+}
+
 fn parse_error_body(body: &[u8]) -> GlpiError {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Array(items)) => GlpiError {
@@ -224,6 +248,19 @@ impl GlpiClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), ConnectorError> {
+        self.fetch(path, query)
+            .await?
+            .map_err(|refusal| refusal.into_error(path))
+    }
+
+    /// As [`GlpiClient::get`], with GLPI's refusal of the call (a 4xx or 5xx answer other
+    /// than an expired session) given back as such, for the callers that can do without
+    /// what was asked.
+    async fn fetch(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Result<(StatusCode, HeaderMap, bytes::Bytes), Refusal>, ConnectorError> {
         let mut retried = false;
         loop {
             let session = self.session().await?;
@@ -243,7 +280,7 @@ impl GlpiClient {
                 .await
                 .map_err(|e| self.transport_error(path, e))?;
             if status.is_success() {
-                return Ok((status, headers, body));
+                return Ok(Ok((status, headers, body)));
             }
             let err = parse_error_body(&body);
             if status == StatusCode::UNAUTHORIZED
@@ -255,20 +292,16 @@ impl GlpiClient {
                 retried = true;
                 continue;
             }
-            return Err(match (status, err.code.as_str()) {
-                (_, "ERROR_SESSION_TOKEN_INVALID") => ConnectorError::Auth(
+            if err.code == "ERROR_SESSION_TOKEN_INVALID" {
+                return Err(ConnectorError::Auth(
                     "GLPI refused a fresh session token (ERROR_SESSION_TOKEN_INVALID)".into(),
-                ),
-                (StatusCode::FORBIDDEN, _) => ConnectorError::Auth(format!(
-                    "the GLPI user lacks the read right on {path} ({})",
-                    err.code
-                )),
-                _ => ConnectorError::Http {
-                    endpoint: path.to_string(),
-                    status: status.as_u16(),
-                    detail: format!("{} {}", err.code, err.message).trim().to_string(),
-                },
-            });
+                ));
+            }
+            return Ok(Err(Refusal {
+                status: status.as_u16(),
+                code: err.code,
+                message: err.message,
+            }));
         }
     }
 
@@ -281,6 +314,21 @@ impl GlpiClient {
         sort: &str,
         order: &str,
     ) -> Result<ListPage, ConnectorError> {
+        self.list_served(itemtype, start, end, sort, order)
+            .await?
+            .map_err(|refusal| refusal.into_error(&format!("{itemtype}/")))
+    }
+
+    /// As [`GlpiClient::list`], with GLPI's refusal given back as such: an itemtype this
+    /// GLPI does not have, or that the user may not read, is then the caller's to judge.
+    pub async fn list_served(
+        &self,
+        itemtype: &str,
+        start: u64,
+        end: u64,
+        sort: &str,
+        order: &str,
+    ) -> Result<Result<ListPage, Refusal>, ConnectorError> {
         let path = format!("{itemtype}/");
         let query = [
             ("range", format!("{start}-{end}")),
@@ -290,7 +338,10 @@ impl GlpiClient {
             ("expand_dropdowns", "false".to_string()),
             ("get_hateoas", "false".to_string()),
         ];
-        let (status, headers, body) = self.get(&path, &query).await?;
+        let (status, headers, body) = match self.fetch(&path, &query).await? {
+            Ok(answer) => answer,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let rows: Vec<Value> = match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Array(rows)) => rows,
             Ok(other) => {
@@ -345,7 +396,7 @@ impl GlpiClient {
                 total
             }
         };
-        Ok(ListPage { rows, total })
+        Ok(Ok(ListPage { rows, total }))
     }
 
     /// Every row of a (small) collection, such as a dropdown.

@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use crate::glpi::{GlpiConnector, GlpiParams};
 use crate::params::Params;
+use crate::reading::Subject;
 use crate::{Connector, ConnectorError, Cursor, ErrorType, Page, PollRequest, SyncMode};
-use parcd_fakes::glpi::{Fault, Fleet, FleetSpec, SimHandle, SimOptions, Simulator};
+use parcd_fakes::glpi::{
+    Fault, Fleet, FleetSpec, PageCounters, PrinterLogAccess, SimHandle, SimOptions, Simulator,
+    generated_at,
+};
 use serde_json::json;
 
 const APP: &str = "app-tok-1234";
@@ -51,6 +55,10 @@ fn params(sim: &SimHandle, extra: serde_json::Value) -> GlpiParams {
 #[tokio::test]
 async fn the_glpi_connector_passes_the_conformance_harness() {
     let sim = simulator(250).await;
+    // Printer counters too: two months of daily log rows, over two pages at least.
+    sim.with_fleet(|f| f.record_printer_history(60, generated_at()));
+    let logged = sim.with_fleet(|f| f.printer_logs().len());
+    assert!(logged > 100, "{logged} log rows");
     let good = params(&sim, json!({}));
     let wrong_token = params(&sim, json!({"user_token": "wrong-user-token-91"}));
     let wrong_app = params(&sim, json!({"app_token": "wrong-app-token-92"}));
@@ -480,4 +488,277 @@ async fn basic_authentication_works_when_glpi_allows_it() {
     let e = failure(&c).await;
     assert_eq!(e.error_type(), ErrorType::Auth);
     assert!(e.to_string().contains("username or password"), "{e}");
+}
+
+/// The readings of a sync, as (subject, quantity, day or time, value).
+fn readings_of(pages: &[Page]) -> BTreeSet<(String, String, String, u64)> {
+    pages
+        .iter()
+        .flat_map(|p| &p.readings)
+        .map(|r| {
+            (
+                r.subject.key().to_string(),
+                r.quantity.clone(),
+                r.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                r.value as u64,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn printer_counters_are_read_from_the_log_newer_rows_only() {
+    let sim = simulator(400).await;
+    let start = generated_at();
+    sim.with_fleet(|f| f.record_printer_history(3, start));
+    let (logged, serials) = sim.with_fleet(|f| {
+        let logged: Vec<_> = f.printer_logs().to_vec();
+        let serials: std::collections::HashMap<String, Option<String>> = f
+            .assets(parcd_fakes::glpi::AssetType::Printer)
+            .iter()
+            .map(|a| (format!("Printer/{}", a.id), a.serial.clone()))
+            .collect();
+        (logged, serials)
+    });
+    let printers: BTreeSet<u64> = logged.iter().map(|r| r.printers_id).collect();
+    assert!(
+        printers.len() >= 3,
+        "the fleet has printers the agent inventories"
+    );
+    let c = connector(&sim, json!({"page_size": 25}));
+
+    // The first sync reads the whole log: each row's counters, at the start of its day,
+    // about the printer as the inventory names it, with the printer's serial.
+    let (pages, resting) = sync(&c, SyncMode::Full, None).await.unwrap();
+    let got = readings_of(&pages);
+    for row in &logged {
+        let day = format!("{} 00:00:00", row.date.unwrap());
+        let subject = format!("Printer/{}", row.printers_id);
+        for (quantity, value) in [
+            ("printed_pages", row.total_pages),
+            ("printed_pages_mono", row.bw_pages),
+            ("printed_pages_duplex", row.rv_pages),
+            ("copied_pages", row.copies),
+            ("scanned_pages", row.scanned),
+        ] {
+            assert!(
+                got.contains(&(subject.clone(), quantity.into(), day.clone(), value)),
+                "{subject} {quantity} {day} {value} missing"
+            );
+        }
+        if row.color_pages > 0 {
+            assert!(got.contains(&(subject, "printed_pages_colour".into(), day, row.color_pages)));
+        }
+    }
+    assert!(
+        !got.iter().any(|r| r.1 == "faxed_pages"),
+        "a counter at 0 is no reading"
+    );
+    let records: BTreeSet<String> = pages
+        .iter()
+        .flat_map(|p| &p.records)
+        .map(|r| r.external_id.clone())
+        .collect();
+    for r in pages.iter().flat_map(|p| &p.readings) {
+        assert!(
+            records.contains(r.subject.key()),
+            "{} is a record too",
+            r.subject.key()
+        );
+        let Subject::Device { serial, .. } = &r.subject else {
+            panic!("a device reading");
+        };
+        assert_eq!(serial, &serials[r.subject.key()], "the printer's serial");
+    }
+
+    // Nothing new: no reading, in either mode, and no page of the log asked for (the
+    // probe's highest id says there is none).
+    let log_requests = || {
+        sim.stats()
+            .requests_by_itemtype
+            .get("PrinterLog")
+            .copied()
+            .unwrap_or(0)
+    };
+    for mode in [SyncMode::Incremental, SyncMode::Full] {
+        let before = log_requests();
+        let (pages, _) = sync(&c, mode, Some(resting.clone())).await.unwrap();
+        assert_eq!(readings_of(&pages), BTreeSet::new(), "{mode:?}");
+        assert_eq!(log_requests() - before, 1, "{mode:?}: the probe only");
+    }
+
+    // The agent inventories one printer the next day: only its new row is read.
+    let printer = *printers.iter().next().unwrap();
+    let next_day = start + chrono::Duration::days(1);
+    let counters = PageCounters {
+        total_pages: 900_000,
+        bw_pages: 900_000,
+        ..PageCounters::default()
+    };
+    sim.with_fleet(|f| f.inventory_printer(printer, counters, next_day));
+    let before = log_requests();
+    let (pages, after) = sync(&c, SyncMode::Incremental, Some(resting.clone()))
+        .await
+        .unwrap();
+    assert_eq!(log_requests() - before, 2, "the probe, then one row");
+    assert_eq!(sim.stats().last_range_requested.as_deref(), Some("0-0"));
+    let day = format!("{} 00:00:00", next_day.date());
+    let subject = format!("Printer/{printer}");
+    assert_eq!(
+        readings_of(&pages),
+        BTreeSet::from([
+            (
+                subject.clone(),
+                "printed_pages".into(),
+                day.clone(),
+                900_000
+            ),
+            (
+                subject.clone(),
+                "printed_pages_mono".into(),
+                day.clone(),
+                900_000
+            ),
+        ])
+    );
+    // Read again from the same cursor (a replay after a crash): the same readings.
+    let (replayed, _) = sync(&c, SyncMode::Incremental, Some(resting))
+        .await
+        .unwrap();
+    assert_eq!(readings_of(&replayed), readings_of(&pages));
+
+    // A second inventory the same day rewrites the day's row: its first value stands.
+    let later = next_day + chrono::Duration::hours(3);
+    sim.with_fleet(|f| {
+        f.inventory_printer(
+            printer,
+            PageCounters {
+                total_pages: 900_050,
+                ..counters
+            },
+            later,
+        )
+    });
+    let (pages, _) = sync(&c, SyncMode::Incremental, Some(after)).await.unwrap();
+    assert_eq!(readings_of(&pages), BTreeSet::new());
+    assert_eq!(
+        pages.iter().flat_map(|p| &p.records).count(),
+        1,
+        "the printer's own row changed"
+    );
+}
+
+#[tokio::test]
+async fn without_the_printer_log_each_printer_counter_is_read_and_the_inventory_goes_on() {
+    for access in [PrinterLogAccess::Absent, PrinterLogAccess::Forbidden] {
+        let sim = simulator(400).await;
+        sim.with_fleet(|f| f.record_printer_history(2, generated_at()));
+        sim.printer_log(access);
+        let c = connector(&sim, json!({}));
+        let (pages, resting) = sync(&c, SyncMode::Full, None).await.unwrap();
+        let records: Vec<_> = pages.iter().flat_map(|p| &p.records).collect();
+        assert_eq!(
+            records.len(),
+            fleet_ids(&sim).len(),
+            "{access:?}: the whole fleet"
+        );
+        // One reading per printer with a counter: last_pages_counter, dated at the
+        // printer's last inventory (else its last change).
+        let expected: BTreeSet<_> = sim.with_fleet(|f| {
+            f.assets(parcd_fakes::glpi::AssetType::Printer)
+                .iter()
+                .filter(|a| !a.is_template && !a.is_deleted && a.last_pages_counter > 0)
+                .map(|a| {
+                    let at = a.last_inventory_update.or(a.date_mod).unwrap();
+                    (
+                        format!("Printer/{}", a.id),
+                        "printed_pages".to_string(),
+                        at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        a.last_pages_counter,
+                    )
+                })
+                .collect()
+        });
+        assert!(expected.len() >= 3);
+        assert_eq!(readings_of(&pages), expected, "{access:?}");
+
+        // Incremental: a printer's counter is read again when its row changes.
+        let printer = sim.with_fleet(|f| f.ids("Printer")[0]);
+        let now = generated_at() + chrono::Duration::days(1);
+        sim.with_fleet(|f| {
+            f.inventory_printer(
+                printer,
+                PageCounters {
+                    total_pages: 777_777,
+                    ..PageCounters::default()
+                },
+                now,
+            )
+        });
+        let (pages, _) = sync(&c, SyncMode::Incremental, Some(resting))
+            .await
+            .unwrap();
+        assert_eq!(
+            readings_of(&pages),
+            BTreeSet::from([(
+                format!("Printer/{printer}"),
+                "printed_pages".to_string(),
+                now.format("%Y-%m-%d %H:%M:%S").to_string(),
+                777_777
+            )])
+        );
+
+        // The log served again (GLPI upgraded, the right given): read from it.
+        sim.printer_log(PrinterLogAccess::Served);
+        let (pages, _) = sync(&c, SyncMode::Full, None).await.unwrap();
+        let logged = sim.with_fleet(|f| f.printer_logs().len());
+        let totals = readings_of(&pages)
+            .iter()
+            .filter(|r| r.1 == "printed_pages" && r.2.ends_with("00:00:00"))
+            .count();
+        assert_eq!(totals, logged, "{access:?}: one total per log row");
+    }
+}
+
+#[tokio::test]
+async fn with_printer_counters_off_the_log_is_not_asked_for() {
+    let sim = simulator(300).await;
+    sim.with_fleet(|f| f.record_printer_history(2, generated_at()));
+    let c = connector(&sim, json!({"printer_counters": false}));
+    let (pages, _) = sync(&c, SyncMode::Full, None).await.unwrap();
+    assert!(pages.iter().all(|p| p.readings.is_empty()));
+    assert_eq!(sim.stats().requests_by_itemtype.get("PrinterLog"), None);
+}
+
+#[tokio::test]
+async fn another_refusal_of_the_log_fails_the_sync() {
+    let sim = simulator(200).await;
+    // The probe of the log is the first request after the dropdowns, Infocom and the
+    // totals; a server error there is an error like any other, not a missing log.
+    let probe_at = {
+        let c2 = connector(&sim, json!({"printer_counters": false}));
+        let before = sim.stats().requests;
+        let _ = c2
+            .poll(PollRequest {
+                mode: SyncMode::Full,
+                cursor: None,
+            })
+            .await
+            .unwrap();
+        // The first poll without the probe: dropdowns, Infocom, totals, one page.
+        sim.stats().requests - before - 1
+    };
+    let c3 = connector(&sim, json!({}));
+    // Let the requests before the probe through, then fail the probe.
+    sim.inject(Fault::Delay(Duration::from_millis(0)), probe_at);
+    sim.inject(Fault::ServerError, 1);
+    let e = c3
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+        })
+        .await
+        .expect_err("a server error on the log fails the poll");
+    assert_eq!(e.error_type(), ErrorType::Http, "{e}");
+    assert!(e.to_string().contains("PrinterLog"), "{e}");
 }

@@ -18,6 +18,12 @@ pub(super) struct GlpiCursor {
     /// without this, items stamped at the watermark were fetched again at every poll.
     #[serde(default)]
     pub at_watermark: BTreeMap<String, String>,
+    /// Highest `PrinterLog` id read by the last completed sync. Log rows are only added
+    /// (one per printer and day; GLPI rewrites the day's row in place, and parcd keeps the
+    /// first value it read of a day), so every sync reads the rows above it, whatever its
+    /// mode.
+    #[serde(default)]
+    pub printer_log: Option<u64>,
     /// Set while a sync is under way.
     pub position: Option<Position>,
 }
@@ -36,6 +42,19 @@ pub(super) struct Position {
     /// The newest rows this sync has read: the next watermark.
     #[serde(default)]
     pub newest: Newest,
+    /// Incremental only: the assets whose Infocom alone changed have been read.
+    #[serde(default)]
+    pub infocom_pass_done: bool,
+    /// The printer log: the highest id an earlier sync read, the offset reached in the
+    /// list by descending id, the highest id this sync read, and whether it is read.
+    #[serde(default)]
+    pub log_since: Option<u64>,
+    #[serde(default)]
+    pub log_start: u64,
+    #[serde(default)]
+    pub log_newest: Option<u64>,
+    #[serde(default)]
+    pub logs_done: bool,
 }
 
 /// The newest `date_mod` read, and the rows read at exactly that second with their digest.
@@ -84,6 +103,11 @@ impl Position {
             type_idx: 0,
             start: 0,
             newest: Newest::default(),
+            infocom_pass_done: false,
+            log_since: cursor.printer_log,
+            log_start: 0,
+            log_newest: None,
+            logs_done: false,
         }
     }
 
@@ -97,8 +121,13 @@ impl Position {
 
 impl GlpiCursor {
     /// Ends a sync: the newest rows it read become the watermark (or join the rows already
-    /// at it).
-    pub fn advance(&mut self, newest: Newest) {
+    /// at it), and the highest log id it read the log's.
+    pub fn advance(&mut self, newest: Newest, log_newest: Option<u64>) {
+        self.printer_log = self.printer_log.max(log_newest);
+        self.advance_rows(newest);
+    }
+
+    fn advance_rows(&mut self, newest: Newest) {
         let Some(d) = newest.date_mod else { return };
         match &self.watermark {
             Some(w) if d < *w => {}

@@ -4,19 +4,22 @@
 //! incremental sync reads newest-first by `date_mod` and stops at the watermark, then
 //! fetches the assets whose Infocom alone changed. Dropdowns (statuses, models, entities…)
 //! and Infocom rows are read once per sync and kept in memory for its pages; after a
-//! restart they are simply read again.
+//! restart they are simply read again. Then, when printers are read, the rows of their
+//! page counter log newer than the last sync's, as readings (`printer_log.rs`).
 
 mod client;
 mod cursor;
 mod dropdowns;
 mod normalise;
 pub mod params;
+pub mod printer_log;
 pub mod wire;
 
 #[cfg(test)]
 mod contract_tests;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex as StdMutex;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -31,7 +34,9 @@ use crate::api::{Connector, Page, PollRequest, SyncMode};
 use crate::error::ConnectorError;
 use crate::framework::kind::{Kind, SourceParams};
 use crate::params::Params;
+use crate::reading::Reading;
 use crate::record::{AssetRecord, PurchaseRecord};
+use printer_log::Unserved;
 
 /// The registry's entry for `kind = "glpi"`.
 pub const KIND: Kind = Kind {
@@ -54,6 +59,15 @@ struct SyncCache {
     /// Newest Infocom rows read: part of the next watermark.
     infocom_newest: Newest,
     totals: Vec<u64>,
+    /// Whether this GLPI serves the printer log, with the highest log id when it does
+    /// (probed once per sync); `None` when printer counters are not read.
+    printer_log: Option<Result<Option<u64>, Unserved>>,
+    /// The serial of each printer of the fleet read so far (by id), for the log's readings.
+    printers: HashMap<u64, Option<String>>,
+    /// A full sync read the printers from the first row in this cache.
+    printers_from_zero: bool,
+    /// `printers` holds every printer of the fleet.
+    printers_complete: bool,
 }
 
 /// The GLPI connector.
@@ -61,6 +75,8 @@ pub struct GlpiConnector {
     params: GlpiParams,
     client: GlpiClient,
     cache: Mutex<Option<SyncCache>>,
+    /// What the log said last about the printer log, so it is said once, not every sync.
+    told: StdMutex<Option<String>>,
 }
 
 impl GlpiConnector {
@@ -70,7 +86,150 @@ impl GlpiConnector {
             params,
             client,
             cache: Mutex::new(None),
+            told: StdMutex::new(None),
         })
+    }
+
+    /// Whether GLPI serves the printer log to parcd; said in the log when that changes.
+    async fn probe_printer_log(&self) -> Result<Result<Option<u64>, Unserved>, ConnectorError> {
+        let answer = self
+            .client
+            .list_served(printer_log::ITEMTYPE, 0, 0, "id", "DESC")
+            .await?;
+        let state = match answer {
+            Ok(page) => Ok(page.rows.first().and_then(|r| wire::uint(r, "id"))),
+            Err(refusal) => Err(Unserved::of(refusal)
+                .map_err(|r| r.into_error(&format!("{}/", printer_log::ITEMTYPE)))?),
+        };
+        let said = match &state {
+            Ok(_) => "served".to_string(),
+            Err(u) => u.explain(),
+        };
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        if told.as_deref() != Some(said.as_str()) {
+            match &state {
+                Err(u) => tracing::warn!(url = %self.params.url, "{}", u.explain()),
+                Ok(_) if told.is_some() => tracing::info!(
+                    url = %self.params.url,
+                    "GLPI now serves PrinterLog: printer page counters are read from it"
+                ),
+                Ok(_) => {}
+            }
+            *told = Some(said);
+        }
+        Ok(state)
+    }
+
+    /// Fills the serials of every printer of the fleet, once per sync at most.
+    async fn list_printers(&self, cache: &mut SyncCache) -> Result<(), ConnectorError> {
+        let mut printers = HashMap::new();
+        self.client
+            .list_each("Printer", self.params.page_size, |rows| {
+                for row in rows {
+                    if wire::flag(&row, "is_template") || wire::flag(&row, "is_deleted") {
+                        continue;
+                    }
+                    if let Some(id) = wire::uint(&row, "id") {
+                        printers.insert(id, wire::text(&row, "serial"));
+                    }
+                }
+            })
+            .await?;
+        cache.printers.extend(printers);
+        cache.printers_complete = true;
+        Ok(())
+    }
+
+    /// One page of the printer log, newest first, down to the last sync's highest id.
+    async fn printer_log_page(
+        &self,
+        pos: &mut Position,
+        cache: &mut SyncCache,
+        readings: &mut Vec<Reading>,
+    ) -> Result<(), ConnectorError> {
+        // Log ids only grow: with nothing above the last sync's, nothing is asked; with a
+        // few rows, the first page asks for about as many (ids may have gaps, and rows
+        // added since the probe are read on the next page).
+        let top = match &cache.printer_log {
+            Some(Ok(top)) => *top,
+            _ => None,
+        };
+        let mut size = self.params.page_size;
+        if pos.log_start == 0 {
+            match (top, pos.log_since) {
+                (None, _) => {
+                    pos.logs_done = true;
+                    return Ok(());
+                }
+                (Some(top), Some(since)) if top <= since => {
+                    pos.logs_done = true;
+                    return Ok(());
+                }
+                (Some(top), Some(since)) => size = size.min(top - since),
+                (Some(_), None) => {}
+            }
+        }
+        let end = pos.log_start + size - 1;
+        let answer = self
+            .client
+            .list_served(printer_log::ITEMTYPE, pos.log_start, end, "id", "DESC")
+            .await?;
+        let page = match answer {
+            Ok(page) => page,
+            Err(refusal) => {
+                // Refused since the probe (rights changed mid-sync): the log waits for the
+                // next sync, the inventory goes on.
+                let u = Unserved::of(refusal)
+                    .map_err(|r| r.into_error(&format!("{}/", printer_log::ITEMTYPE)))?;
+                tracing::warn!(url = %self.params.url, "{}", u.explain());
+                pos.logs_done = true;
+                return Ok(());
+            }
+        };
+        let n = page.rows.len() as u64;
+        let mut reached = false;
+        let mut rows = Vec::new();
+        for row in &page.rows {
+            let Some(id) = wire::uint(row, "id") else {
+                continue;
+            };
+            if pos.log_since.is_some_and(|since| id <= since) {
+                reached = true;
+                break;
+            }
+            pos.log_newest = pos.log_newest.max(Some(id));
+            if let Some(printer) = printer_log::printer_of(row) {
+                rows.push((printer, row));
+            }
+            // The row just above the last sync's: nothing newer is left below it.
+            if pos.log_since.is_some_and(|since| id == since + 1) {
+                reached = true;
+                break;
+            }
+        }
+        if !cache.printers_complete && rows.iter().any(|(p, _)| !cache.printers.contains_key(p)) {
+            self.list_printers(cache).await?;
+        }
+        let mut unknown = 0;
+        for (printer, row) in rows {
+            // A printer outside the fleet parcd reads (another entity, in the trash).
+            let Some(serial) = cache.printers.get(&printer) else {
+                unknown += 1;
+                continue;
+            };
+            readings.extend(printer_log::log_readings(printer, serial.as_deref(), row));
+        }
+        if unknown > 0 {
+            tracing::debug!(
+                rows = unknown,
+                "printer log rows of printers outside the fleet read: left out"
+            );
+        }
+        pos.log_start += n;
+        if reached || n == 0 || pos.log_start >= page.total {
+            pos.logs_done = true;
+        }
+        Ok(())
     }
 
     async fn load_cache(&self, pos: &Position) -> Result<SyncCache, ConnectorError> {
@@ -110,6 +269,11 @@ impl GlpiConnector {
         for t in &self.params.item_types {
             totals.push(self.client.list(t, 0, 0, "id", "ASC").await?.total);
         }
+        let printer_log = if self.params.printer_counters {
+            Some(self.probe_printer_log().await?)
+        } else {
+            None
+        };
         Ok(SyncCache {
             token: pos.token.clone(),
             dropdowns,
@@ -118,6 +282,10 @@ impl GlpiConnector {
             emitted: HashSet::new(),
             infocom_newest,
             totals,
+            printer_log,
+            printers: HashMap::new(),
+            printers_from_zero: false,
+            printers_complete: false,
         })
     }
 
@@ -217,6 +385,11 @@ impl Connector for GlpiConnector {
         let cache = guard.as_mut().expect("cache loaded above");
         let total_hint = Some(cache.totals.iter().sum());
         let mut records = Vec::new();
+        let mut readings = Vec::new();
+        let mut read_a_page = false;
+        let now = chrono::Utc::now();
+        // On a GLPI without the printer log, each printer's own counter is read with it.
+        let printer_counter = matches!(cache.printer_log, Some(Err(_)));
 
         while pos.type_idx < self.params.item_types.len() {
             let itemtype = self.params.item_types[pos.type_idx].clone();
@@ -230,6 +403,10 @@ impl Connector for GlpiConnector {
                 .list(&itemtype, pos.start, end, sort, order)
                 .await?;
             let n = page.rows.len() as u64;
+            let printers = itemtype == "Printer";
+            if printers && pos.mode == SyncMode::Full && pos.start == 0 {
+                cache.printers_from_zero = true;
+            }
             let mut reached_watermark = false;
             for row in &page.rows {
                 let date_mod = wire::text(row, "date_mod");
@@ -255,6 +432,17 @@ impl Connector for GlpiConnector {
                     cache.emitted.insert((itemtype.clone(), id));
                 }
                 if let Some(r) = self.record(&itemtype, row, cache) {
+                    if printers {
+                        cache.printers.insert(id, r.serial.clone());
+                        if printer_counter {
+                            readings.extend(printer_log::counter_reading(
+                                id,
+                                r.serial.as_deref(),
+                                row,
+                                now,
+                            ));
+                        }
+                    }
                     records.push(r);
                 }
             }
@@ -262,14 +450,22 @@ impl Connector for GlpiConnector {
             if reached_watermark || n == 0 || pos.start >= page.total {
                 pos.type_idx += 1;
                 pos.start = 0;
+                if printers && cache.printers_from_zero && pos.mode == SyncMode::Full {
+                    cache.printers_complete = true;
+                }
             }
             if n > 0 {
+                read_a_page = true;
                 break;
             }
         }
 
         // Incremental: assets whose Infocom changed while the asset row did not.
-        if pos.type_idx >= self.params.item_types.len() && pos.mode == SyncMode::Incremental {
+        if pos.type_idx >= self.params.item_types.len()
+            && pos.mode == SyncMode::Incremental
+            && !pos.infocom_pass_done
+        {
+            pos.infocom_pass_done = true;
             let pending: Vec<(String, u64)> = cache
                 .infocom_changed
                 .iter()
@@ -282,22 +478,43 @@ impl Connector for GlpiConnector {
                 if let Some(row) = self.client.item(&itemtype, id).await?
                     && let Some(r) = self.record(&itemtype, &row, cache)
                 {
+                    if itemtype == "Printer" && printer_counter {
+                        readings.extend(printer_log::counter_reading(
+                            id,
+                            r.serial.as_deref(),
+                            &row,
+                            now,
+                        ));
+                    }
                     records.push(r);
                 }
                 cache.emitted.insert((itemtype, id));
             }
         }
 
-        let done = pos.type_idx >= self.params.item_types.len();
+        let types_done = pos.type_idx >= self.params.item_types.len();
+        if types_done && !pos.logs_done {
+            if matches!(cache.printer_log, Some(Ok(_))) {
+                // One request per poll: the log page waits for a poll that read no asset.
+                if !read_a_page {
+                    self.printer_log_page(&mut pos, cache, &mut readings)
+                        .await?;
+                }
+            } else {
+                pos.logs_done = true;
+            }
+        }
+
+        let done = types_done && pos.logs_done;
         if done {
-            cur.advance(std::mem::take(&mut pos.newest));
+            cur.advance(std::mem::take(&mut pos.newest), pos.log_newest);
             *guard = None;
         } else {
             cur.position = Some(pos);
         }
         Ok(Page {
             records,
-            readings: Vec::new(),
+            readings,
             unchanged: false,
             rejected: 0,
             cursor: cur.encode(),

@@ -40,6 +40,9 @@ pub struct GlpiParams {
     pub app_token: Option<SecretString>,
     pub credentials: Credentials,
     pub item_types: Vec<String>,
+    /// Read printers' page counters (`PrinterLog`, else `last_pages_counter`) as readings.
+    /// Only when `Printer` is among the item types.
+    pub printer_counters: bool,
     pub page_size: u64,
     pub timeout: Duration,
     pub status_map: StatusMap,
@@ -122,6 +125,17 @@ impl GlpiParams {
                 );
             }
         }
+        let reads_printers = item_types.iter().any(|t| t == "Printer");
+        let counters_given = p.has("printer_counters");
+        let printer_counters = p.bool_or("printer_counters", reads_printers);
+        if printer_counters && counters_given && !reads_printers {
+            p.issue(
+                "printer_counters",
+                "is true but \"Printer\" is not among the item types",
+                "add \"Printer\" to item_types, or remove printer_counters",
+            );
+        }
+        let printer_counters = printer_counters && reads_printers;
         let page_size = p.u64_in("page_size", 1000, 1, 5000);
         let timeout = Duration::from_secs(p.u64_in("timeout_seconds", 60, 1, 3600));
         let status_map = StatusMap::from_params(p);
@@ -131,6 +145,7 @@ impl GlpiParams {
             app_token,
             credentials: credentials?,
             item_types,
+            printer_counters,
             page_size,
             timeout,
             status_map,
@@ -161,8 +176,9 @@ impl SourceParams for GlpiParams {
             )),
         }
         s.push_str(&format!(
-            "item_types = {}\npage_size = {}\ntimeout_seconds = {}\n",
+            "item_types = {}\nprinter_counters = {}\npage_size = {}\ntimeout_seconds = {}\n",
             toml_list(&self.item_types),
+            self.printer_counters,
             self.page_size,
             self.timeout.as_secs()
         ));
@@ -194,6 +210,23 @@ mod tests {
         let g = g.unwrap();
         assert_eq!(g.url, "https://glpi/apirest.php");
         assert_eq!(g.item_types.len(), 6);
+        assert!(g.printer_counters, "on by default when printers are read");
+    }
+
+    #[test]
+    fn printer_counters_follow_the_printers() {
+        let (g, issues) = read(json!({"url": "https://glpi/apirest.php", "user_token": "t",
+            "item_types": ["Computer"]}));
+        assert!(issues.is_empty(), "{issues:?}");
+        assert!(!g.unwrap().printer_counters, "no printers, no counters");
+        let (g, issues) = read(json!({"url": "https://glpi/apirest.php", "user_token": "t",
+            "printer_counters": false}));
+        assert!(issues.is_empty(), "{issues:?}");
+        assert!(!g.unwrap().printer_counters);
+        let (_, issues) = read(json!({"url": "https://glpi/apirest.php", "user_token": "t",
+            "item_types": ["Computer"], "printer_counters": true}));
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].key, "sources[0].printer_counters");
     }
 
     #[test]

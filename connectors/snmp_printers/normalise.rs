@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::cursor::{MAX_SUPPLIES, Memory};
 use super::printer::{Printer, Supply};
 pub use crate::reading::known::{
-    PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_MONO, RESPONDING,
+    PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO, RESPONDING,
 };
 use crate::reading::{Measure, Quantity, Reading, Subject};
 
@@ -15,11 +15,6 @@ use crate::reading::{Measure, Quantity, Reading, Subject};
 pub const PRINTED_SHEETS: Quantity = Quantity {
     name: "printed_sheets",
     unit: "sheets",
-    measure: Measure::Counter,
-};
-pub const PRINTED_PAGES_DUPLEX: Quantity = Quantity {
-    name: "printed_pages_duplex",
-    unit: "pages",
     measure: Measure::Counter,
 };
 /// hrDeviceStatus: unknown 1, running 2, warning 3, testing 4, down 5.

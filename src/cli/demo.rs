@@ -53,11 +53,13 @@ pub fn demo_config(args: &DemoArgs, glpi_url: &str) -> Result<Config, ConfigErro
 
 /// Runs the demo until `stop` (or `--duration`).
 pub async fn run(args: DemoArgs, stop: watch::Receiver<bool>) -> Result<(), DemoError> {
-    let fleet = Fleet::generate(&FleetSpec {
+    let mut fleet = Fleet::generate(&FleetSpec {
         assets: args.assets,
         seed: 2026,
         templates: 3,
     });
+    // A month of the GLPI Agent's page counters: printing figures from GLPI alone.
+    fleet.record_printer_history(30, parcd_fakes::glpi::generated_at());
     let sim = Simulator::start(
         fleet,
         SimOptions {

@@ -117,6 +117,63 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// The earliest stored reading of `quantity` at or after `at` for each subject of
+    /// `source`: subject → (time, value).
+    pub async fn earliest_readings(
+        &mut self,
+        source: &str,
+        quantity: &str,
+        at: i64,
+    ) -> Result<std::collections::HashMap<String, (i64, f64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, at, value FROM readings r WHERE source = $1 AND quantity = $2 \
+             AND at = (SELECT MIN(at) FROM readings l WHERE l.source = r.source \
+               AND l.scope = r.scope AND l.subject = r.subject AND l.quantity = r.quantity \
+               AND l.at >= $3)",
+        )
+        .bind(source.to_string())
+        .bind(quantity.to_string())
+        .bind(at)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("subject")?,
+                    (r.try_get("at")?, r.try_get("value")?),
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The stored readings of `quantity` of `source` with their time in `from..=to`:
+    /// (subject, time, value).
+    pub async fn readings_between(
+        &mut self,
+        source: &str,
+        quantity: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64, f64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, at, value FROM readings WHERE source = $1 AND quantity = $2 \
+             AND at >= $3 AND at <= $4",
+        )
+        .bind(source.to_string())
+        .bind(quantity.to_string())
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("subject")?, r.try_get("at")?, r.try_get("value")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
 impl Store {
     /// The latest reading of `quantity` of every subject at or before `at` (unix seconds).
     pub async fn readings_as_of(

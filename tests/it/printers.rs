@@ -13,7 +13,7 @@ const PAGES: u64 = 48_213;
 
 /// A mono laser printer at hrDevice 1 with `serial`, having counted `pages`, served by
 /// snmpsimd on `port` under the community `parc`.
-fn printer_agent(port: u16, serial: &str, pages: u64) -> Snmpsim {
+pub(crate) fn printer_agent(port: u16, serial: &str, pages: u64) -> Snmpsim {
     let rec = format!(
         "1.3.6.1.2.1.1.1.0|4|HP LaserJet Pro M404dn\n\
          1.3.6.1.2.1.1.5.0|4|PRN-MAIRIE-01\n\

@@ -169,6 +169,53 @@ async fn a_counter_that_goes_down_starts_a_new_baseline(db: TestDb) {
     assert_eq!(inc[0].serial_key.as_deref(), Some("SN-A"));
 }
 
+/// A daily log brings several readings of a printer on one page, and its history newest
+/// first: the pages counted as pages come in are those the stored series adds up to, as
+/// recomputed at a restart.
+async fn counter_steps_add_up_to_the_stored_series_in_any_order(db: TestDb) {
+    let s = &db.store;
+    let cx = context(s, "glpi", Role::Inventory, SyncMode::Incremental).await;
+    let mut counted = 0.0;
+    let pages_of = |days: &[(u32, f64)]| -> Vec<Reading> {
+        days.iter()
+            .map(|&(d, v)| Reading::new(printer("Printer/7", Some("SN-7")), PAGES, v, at(d)))
+            .collect()
+    };
+    // (readings of the page, pages it adds): the newest days first, both on one page (the
+    // first is the baseline); the same page again; older days, read after (the baseline
+    // moves back to them, and the pages from them to it count); days after a stop.
+    for (i, (days, adds)) in [
+        (vec![(10, 1000.0), (11, 1100.0)], 100.0),
+        (vec![(10, 1000.0), (11, 1100.0)], 0.0),
+        (vec![(8, 900.0), (9, 950.0)], 100.0),
+        (vec![(12, 1180.0), (13, 1300.0), (14, 1310.0)], 210.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = apply_page(
+            s,
+            &cx,
+            &readings_page(pages_of(&days), &format!("c{i}")),
+            100,
+        )
+        .await
+        .unwrap();
+        let step = out
+            .counter_steps
+            .get("printed_pages")
+            .copied()
+            .unwrap_or(0.0);
+        assert_eq!(step, adds, "page {i}");
+        counted += step;
+    }
+    let stored = parcd::readings::increases(s, "printed_pages", 0, at(30).timestamp())
+        .await
+        .unwrap();
+    assert_eq!(stored[0].increase, counted, "{stored:?}");
+    assert_eq!(counted, 410.0);
+}
+
 async fn a_reading_joins_its_device_by_serial_across_sources(db: TestDb) {
     let s = &db.store;
     // The inventory knows the printer with its serial written in lower case and spaced.
@@ -277,6 +324,7 @@ on_both_backends! {
     readings_stored_once => readings_are_stored_once_even_when_replayed;
     readings_as_of => readings_are_read_as_of_a_date;
     counter_baseline => a_counter_that_goes_down_starts_a_new_baseline;
+    counter_steps_any_order => counter_steps_add_up_to_the_stored_series_in_any_order;
     reading_joins_device => a_reading_joins_its_device_by_serial_across_sources;
     nothing_vanished_without_a_full_read => a_full_sync_of_a_telemetry_source_or_an_unchanged_file_vanishes_nothing;
     telemetry_records_refused => a_telemetry_source_that_sends_devices_is_refused;

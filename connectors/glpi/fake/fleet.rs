@@ -181,6 +181,44 @@ pub struct Infocom {
     pub decommission_date: Option<NaiveDateTime>,
 }
 
+/// One row of `glpi_printerlogs` (GLPI 10): a printer's page counters on one day, as the
+/// GLPI Agent's network inventory writes them, one row per printer and day.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[allow(missing_docs)] // Fields are the GLPI columns of the same name.
+pub struct PrinterLogRow {
+    pub id: u64,
+    pub printers_id: u64,
+    pub total_pages: u64,
+    pub bw_pages: u64,
+    pub color_pages: u64,
+    pub rv_pages: u64,
+    pub prints: u64,
+    pub bw_prints: u64,
+    pub color_prints: u64,
+    pub copies: u64,
+    pub bw_copies: u64,
+    pub color_copies: u64,
+    pub scanned: u64,
+    pub faxed: u64,
+    pub date: Option<NaiveDate>,
+    pub date_creation: Option<NaiveDateTime>,
+    pub date_mod: Option<NaiveDateTime>,
+}
+
+/// What a printer's counters read on one inventory: the `PAGECOUNTERS` the agent sends
+/// (`TOTAL`, `BLACK`, `COLOR`, `RECTOVERSO`, `COPYTOTAL`, `SCANNED`), 0 for those it does
+/// not report, as GLPI stores them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(missing_docs)] // Fields are the columns of `glpi_printerlogs` they fill.
+pub struct PageCounters {
+    pub total_pages: u64,
+    pub bw_pages: u64,
+    pub color_pages: u64,
+    pub rv_pages: u64,
+    pub copies: u64,
+    pub scanned: u64,
+}
+
 /// One row of `glpi_entities` (the columns that matter to an inventory client).
 #[derive(Clone, Debug, Default, PartialEq)]
 #[allow(missing_docs)] // Fields are the GLPI columns of the same name.
@@ -305,6 +343,8 @@ pub struct Fleet {
     /// Ordered by id.
     pub(crate) infocoms: Vec<Infocom>,
     pub(crate) infocom_of: HashMap<(AssetType, u64), u64>,
+    /// Ordered by id; at most one row per printer and day.
+    pub(crate) printer_logs: Vec<PrinterLogRow>,
     pub(crate) next_asset_id: [u64; 6],
     pub(crate) next_infocom_id: u64,
 }
@@ -392,6 +432,91 @@ impl Fleet {
         let ic = *self.infocom_of.get(&(t, id))?;
         let i = self.infocom_index(ic)?;
         Some(&mut self.infocoms[i])
+    }
+
+    /// Every printer log row, ordered by id.
+    pub fn printer_logs(&self) -> &[PrinterLogRow] {
+        &self.printer_logs
+    }
+
+    /// A printer's inventory by the GLPI Agent at `now`, as GLPI 10 records it
+    /// (`Glpi\Inventory\Asset\Printer::handleMetrics`): the log row of the printer and
+    /// day is created, or rewritten in place when the day has one already; the printer's
+    /// `last_pages_counter` takes the total, and its `last_inventory_update` and
+    /// `date_mod` move. Does nothing for an unknown printer.
+    pub fn inventory_printer(
+        &mut self,
+        printers_id: u64,
+        counters: PageCounters,
+        now: NaiveDateTime,
+    ) {
+        let Some(printer) = self.asset_mut(AssetType::Printer, printers_id) else {
+            return;
+        };
+        printer.last_pages_counter = counters.total_pages;
+        printer.last_inventory_update = Some(now);
+        printer.date_mod = Some(now);
+        let day = now.date();
+        let fill = |row: &mut PrinterLogRow| {
+            row.total_pages = counters.total_pages;
+            row.bw_pages = counters.bw_pages;
+            row.color_pages = counters.color_pages;
+            row.rv_pages = counters.rv_pages;
+            row.copies = counters.copies;
+            row.prints = counters.total_pages.saturating_sub(counters.copies);
+            row.scanned = counters.scanned;
+            row.date_mod = Some(now);
+        };
+        if let Some(row) = self
+            .printer_logs
+            .iter_mut()
+            .find(|r| r.printers_id == printers_id && r.date == Some(day))
+        {
+            fill(row);
+            return;
+        }
+        let id = self.printer_logs.last().map_or(0, |r| r.id) + 1;
+        let mut row = PrinterLogRow {
+            id,
+            printers_id,
+            date: Some(day),
+            date_creation: Some(now),
+            ..PrinterLogRow::default()
+        };
+        fill(&mut row);
+        self.printer_logs.push(row);
+    }
+
+    /// `days` of daily inventories up to `now`'s day for every printer the agent
+    /// inventories (`is_dynamic`, with a counter), consistent with its `last_pages_counter`:
+    /// the history GLPI 10 shows in a printer's *Page counters* tab.
+    pub fn record_printer_history(&mut self, days: u32, now: NaiveDateTime) {
+        let printers: Vec<(u64, u64)> = self.assets[AssetType::Printer.index()]
+            .iter()
+            .filter(|a| a.is_dynamic && !a.is_template && !a.is_deleted && a.last_pages_counter > 0)
+            .map(|a| (a.id, a.last_pages_counter))
+            .collect();
+        for back in (0..i64::from(days)).rev() {
+            let at = now - chrono::Duration::days(back);
+            for &(id, last) in &printers {
+                let per_day = 20 + id * 37 % 400;
+                let total = last.saturating_sub(per_day * back as u64);
+                // A third of them print in colour, a quarter of their pages.
+                let color = if id % 3 == 0 { total / 4 } else { 0 };
+                self.inventory_printer(
+                    id,
+                    PageCounters {
+                        total_pages: total,
+                        bw_pages: total - color,
+                        color_pages: color,
+                        rv_pages: total * 2 / 5,
+                        copies: total / 10,
+                        scanned: total / 8,
+                    },
+                    at,
+                );
+            }
+        }
     }
 
     /// The entity tree, root (id 0) first.

@@ -30,7 +30,9 @@
 //!
 //! Known simplifications: no `search/` endpoint, no writes (POST/PUT/DELETE answer 405),
 //! no users or groups tables behind `users_id`/`groups_id`, sub-item lists only for
-//! `Infocom` (other children of an asset are empty lists).
+//! `Infocom` and a printer's `PrinterLog` (other children of an asset are empty lists).
+//! The printer log is empty until a test or the demo records inventories
+//! ([`Fleet::inventory_printer`], [`Fleet::record_printer_history`]).
 
 mod catalog;
 mod fleet;
@@ -50,7 +52,7 @@ use tokio::sync::watch;
 
 pub use fleet::{
     Asset, AssetType, EntityRow, Fleet, FleetSpec, Groups, Infocom, LocationRow, ModelRow,
-    NamedRow, SqlDate, StateRow, SupplierRow, generated_at,
+    NamedRow, PageCounters, PrinterLogRow, SqlDate, StateRow, SupplierRow, generated_at,
 };
 
 /// How clients must authenticate.
@@ -96,6 +98,18 @@ pub enum Fault {
     /// The normal status and headers, then the connection closed halfway through the
     /// body, as when a proxy or the PHP worker dies mid-answer.
     Dropped,
+}
+
+/// Whether the simulator serves `PrinterLog` (`/PrinterLog/`, `/Printer/<id>/PrinterLog/`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PrinterLogAccess {
+    /// As GLPI 10 to a profile that reads printers.
+    #[default]
+    Served,
+    /// As GLPI 9.5, which has no printer log: `400 ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM`.
+    Absent,
+    /// As GLPI 10 to a profile without the read right: `403 ERROR_RIGHT_MISSING`.
+    Forbidden,
 }
 
 /// Counters of what clients asked, for assertions.
@@ -215,6 +229,11 @@ impl SimHandle {
         } else {
             control.empty_lists.remove(itemtype);
         }
+    }
+
+    /// Serves the printer log, or refuses it as a GLPI without it does.
+    pub fn printer_log(&self, access: PrinterLogAccess) {
+        server::lock(&self.shared.control).printer_log = access;
     }
 
     /// The next `times` data requests get `fault`, after the faults already queued.

@@ -7,8 +7,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 use super::fleet::{
-    Asset, AssetType, EntityRow, Fleet, Groups, Infocom, LocationRow, ModelRow, NamedRow, SqlDate,
-    StateRow, SupplierRow,
+    Asset, AssetType, EntityRow, Fleet, Groups, Infocom, LocationRow, ModelRow, NamedRow,
+    PrinterLogRow, SqlDate, StateRow, SupplierRow,
 };
 
 /// A JSON object whose keys keep the order they were pushed in, like PHP's arrays.
@@ -50,6 +50,7 @@ pub(crate) enum Collection {
     Manufacturer,
     Supplier,
     Infocom,
+    PrinterLog,
 }
 
 impl Collection {
@@ -62,6 +63,7 @@ impl Collection {
             ("Manufacturer", Collection::Manufacturer),
             ("Supplier", Collection::Supplier),
             ("Infocom", Collection::Infocom),
+            ("PrinterLog", Collection::PrinterLog),
         ];
         if let Some((_, c)) = simple.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return Some(*c);
@@ -94,6 +96,7 @@ impl Collection {
             Collection::Manufacturer => "Manufacturer".into(),
             Collection::Supplier => "Supplier".into(),
             Collection::Infocom => "Infocom".into(),
+            Collection::PrinterLog => "PrinterLog".into(),
         }
     }
 
@@ -108,6 +111,7 @@ impl Collection {
             Collection::Manufacturer => "glpi_manufacturers".into(),
             Collection::Supplier => "glpi_suppliers".into(),
             Collection::Infocom => "glpi_infocoms".into(),
+            Collection::PrinterLog => "glpi_printerlogs".into(),
         }
     }
 
@@ -123,6 +127,7 @@ impl Collection {
             Collection::Manufacturer => f.manufacturers.len(),
             Collection::Supplier => f.suppliers.len(),
             Collection::Infocom => f.infocoms.len(),
+            Collection::PrinterLog => f.printer_logs.len(),
         }
     }
 
@@ -145,6 +150,7 @@ impl Collection {
             Collection::Manufacturer => f.manufacturers[i].id,
             Collection::Supplier => f.suppliers[i].id,
             Collection::Infocom => f.infocoms[i].id,
+            Collection::PrinterLog => f.printer_logs[i].id,
         }
     }
 
@@ -159,6 +165,7 @@ impl Collection {
             Collection::Manufacturer => f.manufacturers[i].date_mod,
             Collection::Supplier => f.suppliers[i].date_mod,
             Collection::Infocom => f.infocoms[i].date_mod,
+            Collection::PrinterLog => f.printer_logs[i].date_mod,
         }
     }
 
@@ -168,7 +175,17 @@ impl Collection {
         match self {
             Collection::Asset(t) => f.assets[t.index()].binary_search_by_key(&id, |a| a.id).ok(),
             Collection::Infocom => f.infocom_index(id),
+            Collection::PrinterLog => f.printer_logs.binary_search_by_key(&id, |r| r.id).ok(),
             _ => (0..self.len(f)).find(|&i| self.id_at(f, i) == id),
+        }
+    }
+
+    /// The asset a row of a child collection belongs to, for `/<Asset>/<id>/<Child>/`.
+    pub(crate) fn parent_at(self, f: &Fleet, i: usize) -> Option<(AssetType, u64)> {
+        match self {
+            Collection::Infocom => Some((f.infocoms[i].itemtype, f.infocoms[i].items_id)),
+            Collection::PrinterLog => Some((AssetType::Printer, f.printer_logs[i].printers_id)),
+            _ => None,
         }
     }
 
@@ -184,6 +201,7 @@ impl Collection {
             Collection::Location => location(&mut b, &f.locations[i]),
             Collection::Supplier => supplier(&mut b, &f.suppliers[i]),
             Collection::Infocom => infocom(&mut b, &f.infocoms[i]),
+            Collection::PrinterLog => printer_log(&mut b, &f.printer_logs[i]),
         }
         b.finish()
     }
@@ -205,6 +223,7 @@ impl Collection {
             Collection::Manufacturer => f.manufacturers.push(NamedRow::default()),
             Collection::Supplier => f.suppliers.push(SupplierRow::default()),
             Collection::Infocom => f.infocoms.push(Infocom::default()),
+            Collection::PrinterLog => f.printer_logs.push(PrinterLogRow::default()),
         }
         let ctx = Ctx {
             api_url: "",
@@ -238,6 +257,7 @@ enum Rel {
     Supplier,
     Model(AssetType),
     Type(AssetType),
+    Printer,
     User,
     Group,
     Budget,
@@ -253,6 +273,7 @@ impl Rel {
             Rel::Supplier => "Supplier".into(),
             Rel::Model(t) => format!("{}Model", t.itemtype()),
             Rel::Type(t) => format!("{}Type", t.itemtype()),
+            Rel::Printer => "Printer".into(),
             Rel::User => "User".into(),
             Rel::Group => "Group".into(),
             Rel::Budget => "Budget".into(),
@@ -296,6 +317,9 @@ impl Rel {
                 .iter()
                 .find(|r| r.id == id)
                 .map(|r| r.name.clone()),
+            Rel::Printer => f
+                .asset(AssetType::Printer.itemtype(), id)
+                .and_then(|a| a.name.clone()),
             Rel::User | Rel::Group | Rel::Budget => None,
         }
     }
@@ -877,6 +901,31 @@ fn infocom(b: &mut Builder<'_>, ic: &Infocom) {
     b.uint("businesscriticities_id", 0);
 }
 
+/// GLPI 10's `glpi_printerlogs`, in its column order (GLPI 11 has `itemtype` and
+/// `items_id` in place of `printers_id`).
+fn printer_log(b: &mut Builder<'_>, r: &PrinterLogRow) {
+    b.uint("id", r.id);
+    b.fk("printers_id", Rel::Printer, r.printers_id);
+    b.uint("total_pages", r.total_pages);
+    b.uint("bw_pages", r.bw_pages);
+    b.uint("color_pages", r.color_pages);
+    b.uint("rv_pages", r.rv_pages);
+    b.uint("prints", r.prints);
+    b.uint("bw_prints", r.bw_prints);
+    b.uint("color_prints", r.color_prints);
+    b.uint("copies", r.copies);
+    b.uint("bw_copies", r.bw_copies);
+    b.uint("color_copies", r.color_copies);
+    b.uint("scanned", r.scanned);
+    b.uint("faxed", r.faxed);
+    let day = r.date.map_or(Value::Null, |d| {
+        Value::from(d.format("%Y-%m-%d").to_string())
+    });
+    b.row.0.push(("date", day));
+    b.ts("date_creation", r.date_creation);
+    b.ts("date_mod", r.date_mod);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -889,6 +938,7 @@ mod tests {
             Collection::Type(AssetType::Phone),
             Collection::State,
             Collection::Infocom,
+            Collection::PrinterLog,
         ] {
             assert_eq!(Collection::parse(&c.itemtype()), Some(c));
         }

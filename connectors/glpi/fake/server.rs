@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::fleet::{AssetType, Fleet};
 use super::rows::{Collection, Ctx, Row};
-use super::{Fault, SimOptions, SimStats};
+use super::{Fault, PrinterLogAccess, SimOptions, SimStats};
 
 /// GLPI's `list_limit` default: a list without `range` returns rows 0 to 14.
 const LIST_LIMIT: usize = 15;
@@ -57,6 +57,8 @@ pub(crate) struct Control {
     pub(crate) faults: VecDeque<(Fault, usize)>,
     /// Item types whose list answers `200 []`, without `Content-Range`.
     pub(crate) empty_lists: HashSet<String>,
+    /// Whether `PrinterLog` is served, as by GLPI 10, or not.
+    pub(crate) printer_log: PrinterLogAccess,
     pub(crate) stats: SimStats,
 }
 
@@ -575,6 +577,13 @@ fn data_request(shared: &Shared, method: &Method, segments: &[&str], params: &Pa
     let Some(collection) = Collection::parse(first) else {
         return resource_not_found(shared);
     };
+    let asks_log = collection == Collection::PrinterLog
+        || segments
+            .get(2)
+            .is_some_and(|c| c.eq_ignore_ascii_case("PrinterLog"));
+    if asks_log && let Some(reply) = printer_log_refused(shared) {
+        return reply;
+    }
     match segments {
         [_] => list(shared, collection, None, params),
         [_, id] => match id.parse::<u64>() {
@@ -590,6 +599,8 @@ fn data_request(shared: &Shared, method: &Method, segments: &[&str], params: &Pa
             }
             if child.eq_ignore_ascii_case("Infocom") {
                 list(shared, Collection::Infocom, Some((t, id)), params)
+            } else if child.eq_ignore_ascii_case("PrinterLog") && t == AssetType::Printer {
+                list(shared, Collection::PrinterLog, Some((t, id)), params)
             } else if EMPTY_CHILDREN.iter().any(|c| c.eq_ignore_ascii_case(child)) {
                 let mut reply = Reply::json(StatusCode::OK, &json!([]), Shape::List);
                 reply
@@ -601,6 +612,23 @@ fn data_request(shared: &Shared, method: &Method, segments: &[&str], params: &Pa
             }
         }
         _ => resource_not_found(shared),
+    }
+}
+
+/// How a GLPI that does not serve `PrinterLog` refuses it: GLPI 9.5 has no such class
+/// (`APIRest::call` checks the itemtype is a `CommonDBTM`), and GLPI 10 answers
+/// `API::messageRightError` to a profile without the read right on printers.
+fn printer_log_refused(shared: &Shared) -> Option<Reply> {
+    match lock(&shared.control).printer_log {
+        PrinterLogAccess::Served => None,
+        PrinterLogAccess::Absent => Some(resource_not_found(shared)),
+        PrinterLogAccess::Forbidden => Some(error(
+            shared,
+            StatusCode::FORBIDDEN,
+            "ERROR_RIGHT_MISSING",
+            "You don't have permission to perform this action.",
+            false,
+        )),
     }
 }
 
@@ -746,10 +774,10 @@ fn list(
     let order = ordered(&mut data, c, sort, desc, trashed);
     let f = &data.fleet;
     let positions: Vec<usize> = match parent {
-        Some((t, id)) => order
+        Some(of) => order
             .iter()
             .copied()
-            .filter(|&i| f.infocoms[i].itemtype == t && f.infocoms[i].items_id == id)
+            .filter(|&i| c.parent_at(f, i) == Some(of))
             .collect(),
         None => Vec::new(),
     };

@@ -4,7 +4,8 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crate::glpi::{
-    AssetType, Fault, Fleet, FleetSpec, Groups, SimHandle, SimOptions, Simulator, generated_at,
+    AssetType, Fault, Fleet, FleetSpec, Groups, PageCounters, PrinterLogAccess, SimHandle,
+    SimOptions, Simulator, generated_at,
 };
 use chrono::{Duration as Days, NaiveDateTime};
 use reqwest::StatusCode;
@@ -735,6 +736,134 @@ async fn infocom_is_served_as_a_sub_item_of_its_asset() {
     assert_eq!(answer.header("Content-Range").as_deref(), Some("0-0/1"));
     assert_eq!(answer.json()[0]["id"], json!(infocom_id));
     assert_eq!(answer.json()[0]["itemtype"], "Monitor");
+}
+
+#[tokio::test]
+async fn the_printer_log_has_glpi_10_columns_pages_and_a_sub_item_list() {
+    let mut fleet = small_fleet();
+    fleet.record_printer_history(10, generated_at());
+    let rows = fleet.printer_logs().to_vec();
+    let total = rows.len();
+    assert!(total > 20, "{total} log rows");
+    let printer = rows[0].printers_id;
+    let sim = start(fleet).await;
+    let token = init_session(&sim).await;
+
+    let answer = get(&sim, &token, "PrinterLog/?range=0-9&sort=id&order=DESC").await;
+    assert_eq!(answer.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(answer.header("Content-Range"), Some(format!("0-9/{total}")));
+    assert_eq!(
+        answer.header("Accept-Range").as_deref(),
+        Some("PrinterLog 990")
+    );
+    let page = answer.json();
+    let first = &page.as_array().unwrap()[0];
+    // In the table's column order, as the raw body shows (a parsed object sorts them).
+    let at = |key: &str| answer.body.find(&format!("\"{key}\":")).expect(key);
+    let keys = [
+        "id",
+        "printers_id",
+        "total_pages",
+        "bw_pages",
+        "color_pages",
+        "rv_pages",
+        "prints",
+        "bw_prints",
+        "color_prints",
+        "copies",
+        "bw_copies",
+        "color_copies",
+        "scanned",
+        "faxed",
+        "date",
+        "date_creation",
+        "date_mod",
+        "links",
+    ];
+    assert!(
+        keys.windows(2).all(|w| at(w[0]) < at(w[1])),
+        "{}",
+        answer.body
+    );
+    assert_eq!(first.as_object().unwrap().len(), keys.len());
+    assert_eq!(first["id"], json!(rows.last().unwrap().id), "newest first");
+    assert!(first["date"].as_str().unwrap().len() == 10, "a DATE column");
+    assert_eq!(first["links"][0]["rel"], json!("Printer"));
+
+    let mine = get(
+        &sim,
+        &token,
+        &format!("Printer/{printer}/PrinterLog/?range=0-99"),
+    )
+    .await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let mine = mine.json();
+    let expected = rows.iter().filter(|r| r.printers_id == printer).count();
+    assert_eq!(mine.as_array().unwrap().len(), expected);
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["printers_id"] == json!(printer))
+    );
+
+    // GLPI 9.5 has no such itemtype; GLPI 10 refuses it to a profile without the right.
+    sim.printer_log(PrinterLogAccess::Absent);
+    let absent = get(&sim, &token, "PrinterLog/").await;
+    assert_eq!(absent.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        absent.json()[0],
+        json!("ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM")
+    );
+    sim.printer_log(PrinterLogAccess::Forbidden);
+    for path in [
+        "PrinterLog/".to_string(),
+        format!("Printer/{printer}/PrinterLog/"),
+    ] {
+        let forbidden = get(&sim, &token, &path).await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            forbidden.json(),
+            json!([
+                "ERROR_RIGHT_MISSING",
+                "You don't have permission to perform this action."
+            ])
+        );
+    }
+    sim.printer_log(PrinterLogAccess::Served);
+    assert_eq!(
+        get(&sim, &token, "PrinterLog/").await.status,
+        StatusCode::PARTIAL_CONTENT
+    );
+}
+
+#[test]
+fn an_inventory_rewrites_the_day_s_log_row_and_the_printer_counter() {
+    let mut fleet = small_fleet();
+    let printer = fleet.ids("Printer")[0];
+    let morning = generated_at();
+    let counters = |total| PageCounters {
+        total_pages: total,
+        bw_pages: total,
+        ..PageCounters::default()
+    };
+    fleet.inventory_printer(printer, counters(1000), morning);
+    fleet.inventory_printer(printer, counters(1040), morning + Days::hours(4));
+    assert_eq!(fleet.printer_logs().len(), 1, "one row per printer and day");
+    assert_eq!(fleet.printer_logs()[0].total_pages, 1040);
+    fleet.inventory_printer(printer, counters(1100), morning + Days::days(1));
+    let logs = fleet.printer_logs();
+    assert_eq!(logs.len(), 2);
+    assert!(logs[1].id > logs[0].id);
+    let a = fleet.asset("Printer", printer).unwrap();
+    assert_eq!(a.last_pages_counter, 1100);
+    assert_eq!(a.last_inventory_update, Some(morning + Days::days(1)));
+    fleet.inventory_printer(999_999, counters(1), morning);
+    assert_eq!(
+        fleet.printer_logs().len(),
+        2,
+        "an unknown printer logs nothing"
+    );
 }
 
 #[tokio::test]

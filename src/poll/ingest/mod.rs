@@ -54,9 +54,9 @@ pub struct PageOutcome {
     /// Of the devices a telemetry page says whether they answered (its `responding`
     /// readings): how many did, and how many were polled.
     pub devices_responding: Option<(u64, u64)>,
-    /// How much each counter quantity of the page grew since the reading before it, summed
-    /// over subjects, the readings new to the store only (a replayed page adds nothing;
-    /// a reset adds nothing for its step).
+    /// How much the page's new readings add to each counter quantity's increase, as the
+    /// stored series of each subject computes it, summed over subjects (a replayed page
+    /// adds nothing; a reset adds nothing for its step; see `readings::counter_steps`).
     pub counter_steps: std::collections::BTreeMap<String, f64>,
     /// Rows the connector could not read as devices (see `Page::rejected`).
     pub rejected: u64,

@@ -60,32 +60,62 @@ pub(super) async fn apply(
     Ok(())
 }
 
-/// For each counter quantity of `rows`, the sum over subjects of the step from the stored
-/// reading before each one. A subject's first reading is its baseline (what it counted
+/// For each counter quantity of `rows`, how much the page's new readings add to the
+/// increase of each subject's stored series, summed over subjects: what the series says
+/// once they are stored, less what it said before. So the pages printed counted as pages
+/// come in are those counted again from the stored readings at a restart, whatever order
+/// they come in: several readings of a subject on one page (a daily log read after days
+/// away) each add their step; a subject's first reading is its baseline (what it counted
 /// before parcd saw it is not this period's); a reading already stored (a replay) adds
-/// nothing.
+/// nothing; one dated between two stored readings (a log's history read newest first)
+/// adds only what the series gains by it.
 async fn counter_steps(
     tx: &mut Tx,
     source: &str,
     rows: &[ReadingRow],
 ) -> Result<std::collections::BTreeMap<String, f64>, StoreError> {
     use std::collections::BTreeMap;
-    let mut by_quantity: BTreeMap<(&str, i64), Vec<&ReadingRow>> = BTreeMap::new();
+    /// A subject's readings on the page: (time, value).
+    type Series<'a> = BTreeMap<&'a str, Vec<(i64, f64)>>;
+    let mut by_quantity: BTreeMap<&str, Series> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.measure == "counter") {
-        by_quantity.entry((&r.quantity, r.at)).or_default().push(r);
+        by_quantity
+            .entry(&r.quantity)
+            .or_default()
+            .entry(&r.subject)
+            .or_default()
+            .push((r.at, r.value));
     }
     let mut steps = BTreeMap::new();
-    for ((quantity, at), rows) in by_quantity {
-        let before = tx.latest_readings(source, quantity, at).await?;
+    for (quantity, subjects) in by_quantity {
+        let ats = subjects.values().flatten().map(|(at, _)| *at);
+        let (from, to) = (ats.clone().min().unwrap_or(0), ats.max().unwrap_or(0));
+        // The stored series around the page: the reading before it, those within its span,
+        // the one after it.
+        let before = tx.latest_readings(source, quantity, from - 1).await?;
+        let after = tx.earliest_readings(source, quantity, to + 1).await?;
+        let mut stored: BTreeMap<String, BTreeMap<i64, f64>> = BTreeMap::new();
+        for (subject, at, value) in tx.readings_between(source, quantity, from, to).await? {
+            stored.entry(subject).or_default().insert(at, value);
+        }
         let mut step = 0.0;
-        for r in rows {
-            match before.get(&r.subject) {
-                Some((t, _)) if *t == r.at => {}
-                Some((_, prev)) => {
-                    step += crate::readings::counter::increase([*prev, r.value]).total;
-                }
-                None => {}
+        for (subject, page) in subjects {
+            let mut old = stored.remove(subject).unwrap_or_default();
+            for neighbour in [before.get(subject), after.get(subject)]
+                .into_iter()
+                .flatten()
+            {
+                old.insert(neighbour.0, neighbour.1);
             }
+            let mut new = old.clone();
+            for (at, value) in page {
+                // A reading stored already stays as it is (see `insert_readings`).
+                new.entry(at).or_insert(value);
+            }
+            let increase = |s: &BTreeMap<i64, f64>| {
+                crate::readings::counter::increase(s.values().copied()).total
+            };
+            step += (increase(&new) - increase(&old)).max(0.0);
         }
         *steps.entry(quantity.to_string()).or_insert(0.0) += step;
     }
