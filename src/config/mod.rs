@@ -143,6 +143,8 @@ pub struct Config {
     pub agec: crate::agec::AgecConfig,
     /// `[alerts]`: language, reminders and the channels AGEC alerts go to.
     pub alerts: crate::alerts::settings::AlertsConfig,
+    /// `[printing]`: sheet, paper factor, printers' weekly energy.
+    pub printing: crate::printing::PrintingConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -337,6 +339,26 @@ impl Config {
             alerts
         };
 
+        let printing = {
+            let mut p = root
+                .table("printing")
+                .unwrap_or_else(|| Params::new("printing", Map::new()));
+            // A [footprint] mistake is reported on its own; the defaults then come from the
+            // built-in factor set.
+            let builtin;
+            let factors = match &footprint {
+                Some(f) => f.factors.as_ref(),
+                None => {
+                    builtin = crate::footprint::load::builtin()
+                        .expect("the built-in factor set is valid");
+                    &builtin
+                }
+            };
+            let printing = crate::printing::PrintingConfig::read(&mut p, factors);
+            root.absorb(p.finish());
+            printing
+        };
+
         let mut sources = Vec::new();
         let mut names = Vec::new();
         for mut p in root.tables("sources") {
@@ -360,6 +382,7 @@ impl Config {
             footprint: footprint.expect("no issue means a usable factor set"),
             agec,
             alerts,
+            printing,
             sources,
         })
     }
@@ -407,6 +430,8 @@ impl Config {
         out.push_str(&self.agec.render());
         out.push('\n');
         out.push_str(&self.alerts.render());
+        out.push('\n');
+        out.push_str(&self.printing.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\
