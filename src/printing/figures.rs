@@ -310,6 +310,19 @@ fn one_printer(p: &PrinterUsage, s: &PrintingConfig, class: AssetClass, f_elec: 
     }
 }
 
+impl PrintGroup {
+    /// Adds another group's counts (not its ratios: see [`PrintGroup::pages_per_printer_month`]).
+    pub fn absorb(&mut self, other: &PrintGroup) {
+        add(self, other);
+    }
+
+    /// Pages ÷ printer-months read, from the counts (also of groups summed by `absorb`).
+    pub fn pages_per_printer_month(&self) -> Option<f64> {
+        let printer_months = self.observed_seconds / SECONDS_PER_MONTH;
+        (printer_months > 0.0).then(|| self.pages / printer_months)
+    }
+}
+
 fn add(g: &mut PrintGroup, one: &PrintGroup) {
     g.printers += one.printers;
     g.printers_read += one.printers_read;
@@ -330,8 +343,7 @@ fn add(g: &mut PrintGroup, one: &PrintGroup) {
 }
 
 fn finish(g: &mut PrintGroup, period_months: f64) {
-    let printer_months = g.observed_seconds / SECONDS_PER_MONTH;
-    g.pages_per_printer_per_month = (printer_months > 0.0).then(|| g.pages / printer_months);
+    g.pages_per_printer_per_month = g.pages_per_printer_month();
     g.supply_replacements_per_month =
         (period_months > 0.0).then(|| g.supply_replacements / period_months);
     g.agents_per_printer = g
@@ -340,7 +352,59 @@ fn finish(g: &mut PrintGroup, period_months: f64) {
         .map(|a| a as f64 / g.printers as f64);
 }
 
+/// Printing as a part of the fleet's footprint, without counting twice what the fleet counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FootprintPart {
+    /// The period of the printing figures (`2026`: this year to date).
+    pub period: String,
+    pub complete: bool,
+    pub total: PartGroup,
+    pub by_entity: BTreeMap<String, PartGroup>,
+    pub note: &'static str,
+}
+
+/// One group's printing part, kgCO2e over the period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartGroup {
+    /// What printing adds to the fleet's footprint: paper + energy_outside_fleet.
+    pub kgco2e: f64,
+    pub paper_kgco2e: f64,
+    /// The electricity of printers the fleet does not count (not in service in an
+    /// inventory, or in none).
+    pub energy_outside_fleet_kgco2e: f64,
+    /// The electricity of in-service inventory printers: already in `use_per_year`.
+    pub energy_in_fleet_use_kgco2e: f64,
+}
+
+impl PartGroup {
+    fn of(g: &PrintGroup) -> PartGroup {
+        PartGroup {
+            kgco2e: g.footprint_part_kgco2e,
+            paper_kgco2e: g.paper_kgco2e,
+            energy_outside_fleet_kgco2e: g.energy_kgco2e - g.energy_kgco2e_in_fleet_use,
+            energy_in_fleet_use_kgco2e: g.energy_kgco2e_in_fleet_use,
+        }
+    }
+}
+
 impl PrintingFigures {
+    /// Printing as its own part of the fleet's footprint.
+    pub fn footprint_part(&self) -> FootprintPart {
+        FootprintPart {
+            period: self.period.label.clone(),
+            complete: self.period.complete,
+            total: PartGroup::of(&self.total),
+            by_entity: self
+                .by_entity
+                .iter()
+                .map(|(e, g)| (e.clone(), PartGroup::of(g)))
+                .collect(),
+            note: "kgCO2e over the period, not per year: the paper printed and the electricity \
+                   of printers the fleet does not count; the in-service inventory printers' \
+                   manufacture and electricity are in embodied_per_year and use_per_year",
+        }
+    }
+
     /// This period's totals as one month of a year's figures.
     pub fn as_month(&self) -> MonthFigures {
         let t = &self.total;

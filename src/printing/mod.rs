@@ -16,7 +16,7 @@ pub mod settings;
 mod tests;
 
 pub use figures::{
-    Inputs, MonthFigures, PrintGroup, PrintPeriod, PrinterUsage, PrintingFigures, UNASSIGNED,
-    compute,
+    FootprintPart, Inputs, MonthFigures, PrintGroup, PrintPeriod, PrinterUsage, PrintingFigures,
+    UNASSIGNED, compute,
 };
 pub use settings::{PrintingConfig, Sourced};
