@@ -619,4 +619,31 @@ mod tests {
         let debug = format!("{c:?}");
         assert!(!debug.contains("usertok-987654"));
     }
+
+    #[test]
+    fn the_printing_section_is_rendered_and_its_mistakes_named_with_the_rest() {
+        let c = Config::from_toml("[printing]\ngrammage_g_per_m2 = 90\n").unwrap();
+        let text = c.render();
+        assert!(
+            text.contains("[printing]\nsheet_size = \"A4\"\ngrammage_g_per_m2 = 90\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("paper_kgco2e_per_kg = 0.919\n# paper factor: Copacel"),
+            "{text}"
+        );
+        assert!(text.contains("mfp = 0.5376  # ENERGY STAR"), "{text}");
+        let err = Config::from_toml(
+            "[server]\nlisten = \"nowhere\"\n[printing]\nsheet_size = \"B5\"\npaper = \"recycled\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "server.listen",
+            "printing.sheet_size: \"B5\" is not a sheet size parcd knows. Fix: write \"A4\" or \"A3\"",
+            "printing.paper: \"recycled\" has no verified default factor",
+        ] {
+            assert!(err.contains(needle), "missing {needle} in:\n{err}");
+        }
+    }
 }
