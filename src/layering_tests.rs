@@ -11,6 +11,7 @@ const LAYERS: &[&str] = &[
     "indicators",
     "agec",
     "alerts",
+    "printing",
     "store",
     "readings",
     "config",

@@ -5,7 +5,8 @@
 //! it (a test, `layering_tests`, checks it):
 //!
 //! 1. the domain, pure (no I/O): [`footprint`], [`indicators`], [`agec`], [`alerts`]
-//!    (rules, messages, channels), [`readings`];
+//!    (rules, messages, channels), [`printing`] (pages, paper and the printing footprint),
+//!    [`readings`];
 //! 2. [`store`]: every SQL statement, on SQLite or PostgreSQL;
 //! 3. [`config`]: the configuration, read and validated;
 //! 4. [`metrics`]: the Prometheus registry and what each figure publishes;
@@ -30,6 +31,7 @@ pub mod indicators;
 pub mod live;
 pub mod metrics;
 pub mod poll;
+pub mod printing;
 pub mod readings;
 pub mod report;
 pub mod store;

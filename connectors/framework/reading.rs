@@ -71,10 +71,23 @@ pub mod known {
         unit: "pages",
         measure: Measure::Counter,
     };
-    /// Impressions printed on the second side of a sheet (a printer's duplex count).
+    /// Pages printed two-sided (HP's duplex count): each such sheet carries two of them.
     pub const PRINTED_PAGES_DUPLEX: Quantity = Quantity {
         name: "printed_pages_duplex",
         unit: "pages",
+        measure: Measure::Counter,
+    };
+    /// Sheets of paper printed, from a counter that counts sheets rather than pages.
+    pub const PRINTED_SHEETS: Quantity = Quantity {
+        name: "printed_sheets",
+        unit: "sheets",
+        measure: Measure::Counter,
+    };
+    /// Supplies (toner, ink, drums…) replaced since the source first read the device: one
+    /// for each supply level seen jumping back up.
+    pub const SUPPLY_REPLACEMENTS: Quantity = Quantity {
+        name: "supply_replacements",
+        unit: "replacements",
         measure: Measure::Counter,
     };
 }

@@ -7,16 +7,11 @@ use chrono::{DateTime, Utc};
 use super::cursor::{MAX_SUPPLIES, Memory};
 use super::printer::{Printer, Supply};
 pub use crate::reading::known::{
-    PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO, RESPONDING,
+    PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO, PRINTED_SHEETS,
+    RESPONDING, SUPPLY_REPLACEMENTS,
 };
 use crate::reading::{Measure, Quantity, Reading, Subject};
 
-/// prtMarkerLifeCount when counted in sheets.
-pub const PRINTED_SHEETS: Quantity = Quantity {
-    name: "printed_sheets",
-    unit: "sheets",
-    measure: Measure::Counter,
-};
 /// hrDeviceStatus: unknown 1, running 2, warning 3, testing 4, down 5.
 pub const DEVICE_STATUS: Quantity = Quantity {
     name: "device_status",
@@ -28,11 +23,6 @@ pub const PRINTER_STATUS: Quantity = Quantity {
     name: "printer_status",
     unit: "hr_printer_status",
     measure: Measure::Gauge,
-};
-pub const SUPPLY_REPLACEMENTS: Quantity = Quantity {
-    name: "supply_replacements",
-    unit: "replacements",
-    measure: Measure::Counter,
 };
 
 /// Every quantity this kind reads, for whoever bounds or lists them.

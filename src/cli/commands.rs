@@ -216,6 +216,16 @@ pub async fn report(
             } else {
                 fleet.rebuild().await?
             };
+            let printing = crate::live::printing::Printing::new(
+                crate::store::Store::open(&config.database.url, config.database.max_connections)
+                    .await?,
+                config.sources.iter().map(|s| s.name.clone()).collect(),
+                config.printing.clone(),
+                config.footprint.clone(),
+                config.headcount.clone(),
+            )
+            .figures(crate::live::printing::Period::Year(*year))
+            .await?;
             let r = crate::report::ReenReport {
                 year: *year,
                 organisation: config.agec.organisation.as_deref(),
@@ -226,6 +236,7 @@ pub async fn report(
                 donations: &figures.donations,
                 agec: &figures.agec,
                 indicators: &indicators,
+                printing: Some(&printing),
             };
             let text = match format {
                 ReenFormat::Csv => crate::report::reen_csv(&r),

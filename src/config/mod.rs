@@ -143,6 +143,8 @@ pub struct Config {
     pub agec: crate::agec::AgecConfig,
     /// `[alerts]`: language, reminders and the channels AGEC alerts go to.
     pub alerts: crate::alerts::settings::AlertsConfig,
+    /// `[printing]`: sheet, paper factor, printers' weekly energy.
+    pub printing: crate::printing::PrintingConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -337,6 +339,26 @@ impl Config {
             alerts
         };
 
+        let printing = {
+            let mut p = root
+                .table("printing")
+                .unwrap_or_else(|| Params::new("printing", Map::new()));
+            // A [footprint] mistake is reported on its own; the defaults then come from the
+            // built-in factor set.
+            let builtin;
+            let factors = match &footprint {
+                Some(f) => f.factors.as_ref(),
+                None => {
+                    builtin = crate::footprint::load::builtin()
+                        .expect("the built-in factor set is valid");
+                    &builtin
+                }
+            };
+            let printing = crate::printing::PrintingConfig::read(&mut p, factors);
+            root.absorb(p.finish());
+            printing
+        };
+
         let mut sources = Vec::new();
         let mut names = Vec::new();
         for mut p in root.tables("sources") {
@@ -360,6 +382,7 @@ impl Config {
             footprint: footprint.expect("no issue means a usable factor set"),
             agec,
             alerts,
+            printing,
             sources,
         })
     }
@@ -407,6 +430,8 @@ impl Config {
         out.push_str(&self.agec.render());
         out.push('\n');
         out.push_str(&self.alerts.render());
+        out.push('\n');
+        out.push_str(&self.printing.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\
@@ -593,5 +618,32 @@ mod tests {
         assert!(text.contains("user_token = \"[REDACTED]\""));
         let debug = format!("{c:?}");
         assert!(!debug.contains("usertok-987654"));
+    }
+
+    #[test]
+    fn the_printing_section_is_rendered_and_its_mistakes_named_with_the_rest() {
+        let c = Config::from_toml("[printing]\ngrammage_g_per_m2 = 90\n").unwrap();
+        let text = c.render();
+        assert!(
+            text.contains("[printing]\nsheet_size = \"A4\"\ngrammage_g_per_m2 = 90\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("paper_kgco2e_per_kg = 0.919\n# paper factor: Copacel"),
+            "{text}"
+        );
+        assert!(text.contains("mfp = 0.5376  # ENERGY STAR"), "{text}");
+        let err = Config::from_toml(
+            "[server]\nlisten = \"nowhere\"\n[printing]\nsheet_size = \"B5\"\npaper = \"recycled\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "server.listen",
+            "printing.sheet_size: \"B5\" is not a sheet size parcd knows. Fix: write \"A4\" or \"A3\"",
+            "printing.paper: \"recycled\" has no verified default factor",
+        ] {
+            assert!(err.contains(needle), "missing {needle} in:\n{err}");
+        }
     }
 }

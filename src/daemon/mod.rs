@@ -80,6 +80,7 @@ pub async fn run(
     let app = router(HttpState {
         fleet: live.fleet.clone(),
         circularity: live.circularity.clone(),
+        printing: live.printing.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         sources: Arc::new(

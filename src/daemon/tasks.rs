@@ -1,5 +1,6 @@
 //! The daemon's background tasks besides the source loops: the HTTP server, the asset
-//! gauges, and the live figures (fleet indicators, AGEC figures, alert delivery).
+//! gauges, and the live figures (fleet indicators, AGEC figures, printing figures, alert
+//! delivery).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::live::circularity::{AlertSetup, Circularity};
 use crate::live::fleet::Fleet;
+use crate::live::printing::Printing;
 use crate::metrics::Metrics;
 use crate::poll::scheduler::Deps;
 use crate::poll::sync::SourceRuntime;
@@ -52,6 +54,7 @@ async fn refresh_gauges(
 pub(super) struct Live {
     pub fleet: Arc<Fleet>,
     pub circularity: Arc<Circularity>,
+    pub printing: Arc<Printing>,
     /// Handed to every source loop: committed pages wake the figures through it.
     pub deps: Deps,
     tasks: Vec<JoinHandle<()>>,
@@ -80,6 +83,14 @@ impl Live {
             names.clone(),
             config.agec.clone(),
         ));
+        let printing = Arc::new(Printing::new(
+            store.clone(),
+            names.clone(),
+            config.printing.clone(),
+            config.footprint.clone(),
+            config.headcount.clone(),
+        ));
+        let printing_wake = Arc::new(Notify::new());
         let changed = Arc::new(Notify::new());
         let (fleet_tx, fleet_rx) = tokio::sync::mpsc::unbounded_channel();
         let circularity_changed = Arc::new(Notify::new());
@@ -124,6 +135,12 @@ impl Live {
                 stop.clone(),
             )),
             tokio::spawn(dispatcher.run(dispatcher_wake, stop.clone())),
+            tokio::spawn(crate::live::printing::run(
+                printing.clone(),
+                metrics.clone(),
+                printing_wake.clone(),
+                stop.clone(),
+            )),
         ];
         let deps = Deps {
             store: store.clone(),
@@ -131,10 +148,12 @@ impl Live {
             changed,
             fleet_changes: Some(fleet_tx),
             circularity: Some(circularity_changed),
+            printing: Some(printing_wake),
         };
         Live {
             fleet,
             circularity,
+            printing,
             deps,
             tasks,
         }

@@ -20,6 +20,7 @@ use crate::store::Store;
 pub struct HttpState {
     pub fleet: Arc<crate::live::fleet::Fleet>,
     pub circularity: Arc<crate::live::circularity::Circularity>,
+    pub printing: Arc<crate::live::printing::Printing>,
     pub store: Store,
     pub metrics: Arc<Metrics>,
     /// (name, kind) of every configured source.
@@ -36,6 +37,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/api/v1/simulate", get(simulate))
         .route("/api/v1/agec", get(agec))
         .route("/api/v1/alerts", get(alerts))
+        .route("/api/v1/printing", get(printing))
         .with_state(state)
 }
 
@@ -142,15 +144,34 @@ struct IndicatorsQuery {
     at: Option<String>,
 }
 
+#[derive(Serialize)]
+struct IndicatorsView {
+    #[serde(flatten)]
+    indicators: crate::indicators::Indicators,
+    /// Printing as its own part of the footprint, this year to date (absent with `at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    printing: Option<crate::printing::FootprintPart>,
+}
+
 async fn indicators(
     State(s): State<HttpState>,
     axum::extract::Query(q): axum::extract::Query<IndicatorsQuery>,
-) -> Result<Json<crate::indicators::Indicators>, (StatusCode, String)> {
+) -> Result<Json<IndicatorsView>, (StatusCode, String)> {
+    let view = |indicators, printing| {
+        Json(IndicatorsView {
+            indicators,
+            printing,
+        })
+    };
     match q.at {
-        None => s.fleet.latest().map(Json).ok_or((
-            StatusCode::SERVICE_UNAVAILABLE,
-            "indicators not computed yet\n".to_string(),
-        )),
+        None => s
+            .fleet
+            .latest()
+            .map(|i| view(i, s.printing.latest().map(|p| p.footprint_part())))
+            .ok_or((
+                StatusCode::SERVICE_UNAVAILABLE,
+                "indicators not computed yet\n".to_string(),
+            )),
         Some(day) => {
             let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
                 (
@@ -163,9 +184,53 @@ async fn indicators(
                 Err(crate::live::fleet::DayError::Store(e)) => or_503(&s.store, Err(e)).await?,
                 Err(other) => return Err((StatusCode::BAD_REQUEST, format!("at={other}\n"))),
             }
-            or_503(&s.store, s.fleet.at(day).await).await.map(Json)
+            or_503(&s.store, s.fleet.at(day).await)
+                .await
+                .map(|i| view(i, None))
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct PrintingQuery {
+    /// A calendar year; default the current one.
+    year: Option<i32>,
+    /// `YYYY-MM`: one month instead of a year.
+    month: Option<String>,
+}
+
+/// `GET /api/v1/printing?year=2026` (with its months) or `?month=2026-03`: pages, paper,
+/// printing footprint, printers and their sharing, supplies, per entity and class, with
+/// every factor's source and date.
+async fn printing(
+    State(s): State<HttpState>,
+    axum::extract::Query(q): axum::extract::Query<PrintingQuery>,
+) -> Result<Json<crate::printing::PrintingFigures>, (StatusCode, String)> {
+    use crate::live::printing::Period;
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let bad = |what: String| (StatusCode::BAD_REQUEST, format!("{what}\n"));
+    let period = match (q.year, q.month.as_deref()) {
+        (Some(_), Some(_)) => return Err(bad("give year or month, not both".into())),
+        (_, Some(m)) => {
+            let parsed = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .map_err(|_| bad(format!("month={m} is not a month: write YYYY-MM")))?;
+            Period::Month(parsed.year(), parsed.month())
+        }
+        (y, None) => Period::Year(y.unwrap_or(today.year())),
+    };
+    let year = match period {
+        Period::Year(y) | Period::Month(y, _) => y,
+    };
+    if !(2000..=today.year()).contains(&year) {
+        return Err(bad(format!(
+            "{year} is out of range: write a year from 2000 to {}",
+            today.year()
+        )));
+    }
+    or_503(&s.store, s.printing.figures(period).await)
+        .await
+        .map(Json)
 }
 
 /// `GET /api/v1/simulate?lifespan=laptop=7y&lifespan=desktop=8y`.

@@ -6,6 +6,7 @@
 
 pub mod circularity;
 pub mod fleet;
+pub mod printing;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -42,6 +43,8 @@ pub struct Metrics {
     pub fleet: crate::metrics::fleet::FleetMetrics,
     /// AGEC, REEN, DEEE, donations and alerts.
     pub circularity: crate::metrics::circularity::CircularityMetrics,
+    /// Pages, paper, printing footprint, printers and their sharing, this year.
+    pub printing: crate::metrics::printing::PrintingMetrics,
     entity_label: bool,
     max_entities: usize,
     published_entities: Mutex<HashSet<(String, String, String)>>,
@@ -233,8 +236,10 @@ impl Metrics {
         }
         let fleet = crate::metrics::fleet::FleetMetrics::new(&registry, max_entities);
         let circularity = crate::metrics::circularity::CircularityMetrics::new(&registry);
+        let printing = crate::metrics::printing::PrintingMetrics::new(&registry, max_entities);
         let m = Metrics {
             fleet,
+            printing,
             circularity,
             registry,
             source_up,

@@ -25,6 +25,8 @@ pub struct Deps {
     /// Woken when a committed page changed an asset or a purchase, for the AGEC and REEN
     /// figures.
     pub circularity: Option<Arc<Notify>>,
+    /// Woken when a committed page stored readings, for the printing figures.
+    pub printing: Option<Arc<Notify>>,
 }
 
 /// Full when the source has never completed one, or when the full-sync schedule fired
@@ -131,6 +133,12 @@ pub async fn poll_source(
         }
         if let Some(n) = &deps.circularity
             && !p.page.changed_ids.is_empty()
+        {
+            n.notify_one();
+        }
+        // A printer's entity comes from the inventory: its changes move printing figures too.
+        if let Some(n) = &deps.printing
+            && (p.page.readings > 0 || !p.page.changed_ids.is_empty())
         {
             n.notify_one();
         }

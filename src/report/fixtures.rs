@@ -242,6 +242,65 @@ pub fn indicators() -> Indicators {
     e.snapshot()
 }
 
+/// The year's printing: the town hall's MFP printed 1000 pages one-sided over a week and had
+/// 2 supplies replaced; the school's printer 500 pages of which 200 two-sided; 120 agents at
+/// the town hall.
+pub fn printing() -> crate::printing::PrintingFigures {
+    use crate::printing::{Inputs, PrintPeriod, PrinterUsage, PrintingConfig, Sourced};
+    let week = 7.0 * 86_400.0;
+    let settings = PrintingConfig::defaults(&crate::footprint::load::builtin().unwrap());
+    let printers = [
+        PrinterUsage {
+            entity: "Mairie".into(),
+            class: Some(AssetClass::Mfp),
+            in_fleet: true,
+            pages: Some(1000.0),
+            supply_replacements: Some(2.0),
+            observed_seconds: week,
+            responding: Some(true),
+            ..PrinterUsage::default()
+        },
+        PrinterUsage {
+            entity: "École <Jules Ferry>".into(),
+            class: Some(AssetClass::Printer),
+            in_fleet: false,
+            pages: Some(500.0),
+            pages_duplex: Some(200.0),
+            observed_seconds: week,
+            responding: Some(false),
+            ..PrinterUsage::default()
+        },
+    ];
+    let from = Utc
+        .with_ymd_and_hms(YEAR, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let to = Utc
+        .with_ymd_and_hms(YEAR, 12, 31, 23, 59, 59)
+        .unwrap()
+        .timestamp();
+    crate::printing::compute(
+        &printers,
+        &Inputs {
+            settings: &settings,
+            headcount: &BTreeMap::from([("Mairie".to_string(), 120)]),
+            electricity: Sourced {
+                value: 0.0461,
+                unit: "kgCO2e/kWh",
+                source: "ADEME Base Empreinte, mix moyen consommation (ademe, zone FRA, 2025)"
+                    .into(),
+                date: "2025".into(),
+            },
+            period: PrintPeriod {
+                label: YEAR.to_string(),
+                from,
+                to,
+                complete: true,
+            },
+        },
+    )
+}
+
 /// Everything a review borrows.
 pub struct Review {
     pub reen: ReenYear,
@@ -249,6 +308,7 @@ pub struct Review {
     pub donations: Donations,
     pub agec: YearShares,
     pub indicators: Indicators,
+    pub printing: Option<crate::printing::PrintingFigures>,
 }
 
 impl Review {
@@ -262,6 +322,7 @@ impl Review {
             donations: donations_year(&facts, YEAR, &donation),
             agec,
             indicators: indicators(),
+            printing: Some(printing()),
         }
     }
 
@@ -285,6 +346,7 @@ impl Review {
             donations: &self.donations,
             agec: &self.agec,
             indicators: &self.indicators,
+            printing: self.printing.as_ref(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The yearly responsible-IT review ("bilan annuel", loi REEN n° 2021-1485 art. 35, in the
 //! rapport sur la situation en matière de développement durable): the REEN reuse rate, DEEE
-//! exits, donations, AGEC purchase shares, and the fleet's footprint, ages and coverage.
+//! exits, donations, AGEC purchase shares, the fleet's footprint, ages and coverage, and
+//! printing (pages, paper, its footprint, printer sharing, supplies).
 //!
 //! Two renderings of the same figures: a long CSV (one figure per row, for spreadsheets and
 //! later years' comparisons) and a self-contained French HTML page for elected officials.
@@ -8,10 +9,12 @@
 mod csv;
 mod csv_agec;
 mod csv_fleet;
+mod csv_printing;
 mod html;
 mod html_agec;
 mod html_fleet;
 mod html_law;
+mod html_printing;
 mod labels;
 #[cfg(test)]
 mod tests;
@@ -37,6 +40,8 @@ pub struct ReenReport<'a> {
     pub agec: &'a YearShares,
     /// The fleet as it stood when the review was made (or at the end of the year).
     pub indicators: &'a Indicators,
+    /// The year's printing: pages, paper, its footprint, printers and supplies.
+    pub printing: Option<&'a crate::printing::PrintingFigures>,
 }
 
 /// The review as a long CSV: `section,indicator,value,unit,note`, one figure per row, a

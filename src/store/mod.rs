@@ -19,7 +19,7 @@ use thiserror::Error;
 
 pub use alerts::OutboxEntry;
 pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset, UnseenAsset};
-pub use readings::{LinkedAsset, ReadingRow};
+pub use readings::{DeviceSpan, LinkedAsset, ReadingRow, SerialAsset};
 pub use sources::{PollRun, SourceState};
 pub use sql::{Statement, Tx, Val, rows_per_statement};
 pub use vanish_holds::VanishHold;

@@ -61,6 +61,29 @@ impl ReadingRow {
 const SELECT: &str = "SELECT source, scope, subject, quantity, at, value, unit, measure, \
                       serial_key, observed_at, poll_run FROM readings";
 
+/// The readings of one device subject of a source: when parcd first and last read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSpan {
+    pub source: String,
+    pub subject: String,
+    pub serial_key: Option<String>,
+    pub first_at: i64,
+    pub last_at: i64,
+}
+
+/// A stored asset as the printing figures join it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerialAsset {
+    pub source: String,
+    pub external_id: String,
+    pub serial_key: Option<String>,
+    pub class: String,
+    pub entity: Option<String>,
+    pub phase: String,
+    pub vanished: bool,
+    pub updated_at: i64,
+}
+
 /// A fleet device that readings join, by serial number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkedAsset {
@@ -276,6 +299,106 @@ impl Store {
                     source: r.try_get("source")?,
                     external_id: r.try_get("external_id")?,
                 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// For each device subject with a reading of one of `quantities`: its serial key and the
+    /// times of its first and last such readings, for the subjects read between `from` and
+    /// `to` or on both sides of them.
+    pub async fn device_reading_spans(
+        &self,
+        quantities: &[&str],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<DeviceSpan>, StoreError> {
+        let q = list(self.backend(), quantities.len(), 1);
+        let n = quantities.len();
+        let sql = format!(
+            "SELECT source, subject, MAX(serial_key) AS serial_key, MIN(at) AS first_at, \
+             MAX(at) AS last_at FROM readings WHERE scope = 'device' AND quantity IN ({q}) \
+             GROUP BY source, subject HAVING MAX(at) >= {} AND MIN(at) <= {} \
+             ORDER BY source, subject",
+            super::sql::ph(self.backend(), n + 1),
+            super::sql::ph(self.backend(), n + 2),
+        );
+        let mut vals: Vec<Val> = quantities.iter().map(|q| Val::from(*q)).collect();
+        vals.push(from.into());
+        vals.push(to.into());
+        let rows = bind_all(sqlx::query(&sql), vals)
+            .persistent(false)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceSpan {
+                    source: r.try_get("source")?,
+                    subject: r.try_get("subject")?,
+                    serial_key: r.try_get("serial_key")?,
+                    first_at: r.try_get("first_at")?,
+                    last_at: r.try_get("last_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The assets of `sources` of the given classes, and those whose serial key is one of
+    /// `serial_keys`, whatever their class: the printers of the inventories.
+    pub async fn assets_by_class_or_serial(
+        &self,
+        sources: &[&str],
+        classes: &[&str],
+        serial_keys: &[&str],
+    ) -> Result<Vec<SerialAsset>, StoreError> {
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let b = self.backend();
+        let cols = "SELECT source, external_id, serial_key, class, entity, phase, \
+                    vanished_at, updated_at FROM assets";
+        let src = list(b, sources.len(), 1);
+        let mut batches: Vec<(String, Vec<Val>)> = Vec::new();
+        {
+            let sql = format!(
+                "{cols} WHERE source IN ({src}) AND class IN ({})",
+                list(b, classes.len(), sources.len() + 1)
+            );
+            let mut vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
+            vals.extend(classes.iter().map(|c| Val::from(*c)));
+            batches.push((sql, vals));
+        }
+        for chunk in serial_keys.chunks(900) {
+            let sql = format!(
+                "{cols} WHERE source IN ({src}) AND serial_key IN ({})",
+                list(b, chunk.len(), sources.len() + 1)
+            );
+            let mut vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
+            vals.extend(chunk.iter().map(|k| Val::from(*k)));
+            batches.push((sql, vals));
+        }
+        for (sql, vals) in batches {
+            let rows = bind_all(sqlx::query(&sql), vals)
+                .persistent(false)
+                .fetch_all(self.pool())
+                .await?;
+            for r in rows {
+                let a = SerialAsset {
+                    source: r.try_get("source")?,
+                    external_id: r.try_get("external_id")?,
+                    serial_key: r.try_get("serial_key")?,
+                    class: r.try_get("class")?,
+                    entity: r.try_get("entity")?,
+                    phase: r.try_get("phase")?,
+                    vanished: r.try_get::<Option<i64>, _>("vanished_at")?.is_some(),
+                    updated_at: r.try_get("updated_at")?,
+                };
+                if seen.insert((a.source.clone(), a.external_id.clone())) {
+                    out.push(a);
+                }
             }
         }
         Ok(out)

@@ -178,3 +178,27 @@ fn the_dashboard_and_the_rules_query_only_circularity_metrics_parcd_declares() {
         "the AGEC row and the rules query them ({checked} found)"
     );
 }
+
+/// Every printing series the dashboard queries is one parcd declares (with its full name in
+/// `src/metrics/printing.rs`, or `src/metrics/mod.rs` for the pages counter).
+#[test]
+fn the_dashboard_queries_only_printing_metrics_parcd_declares() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = std::fs::read_to_string(root.join("src/metrics/printing.rs")).unwrap()
+        + &std::fs::read_to_string(root.join("src/metrics/mod.rs")).unwrap();
+    let name = regex::Regex::new(r"parcd_print[a-z0-9_]*").unwrap();
+    let text = std::fs::read_to_string(root.join("deploy/grafana/parcd-fleet.json")).unwrap();
+    let mut checked = 0;
+    for m in name.find_iter(&text) {
+        checked += 1;
+        assert!(
+            code.contains(&format!("\"{}\"", m.as_str())),
+            "the dashboard queries {}, which parcd does not declare",
+            m.as_str()
+        );
+    }
+    assert!(
+        checked >= 8,
+        "the Printing row queries them ({checked} found)"
+    );
+}

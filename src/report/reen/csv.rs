@@ -5,7 +5,7 @@
 use crate::report::format::{csv_line, plain};
 
 use super::ReenReport;
-use super::{csv_agec, csv_fleet};
+use super::{csv_agec, csv_fleet, csv_printing};
 
 pub(super) const DEVICES: &str = "devices";
 const RATIO: &str = "ratio";
@@ -58,6 +58,7 @@ pub(super) fn render(r: &ReenReport) -> String {
     csv_fleet::lifespan(&mut s, r);
     csv_fleet::coverage(&mut s, r);
     csv_agec::agec(&mut s, r);
+    csv_printing::printing(&mut s, r);
     s.0
 }
 

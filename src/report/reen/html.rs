@@ -11,7 +11,7 @@ use crate::report::format::{
 };
 
 use super::ReenReport;
-use super::{html_agec, html_fleet, html_law};
+use super::{html_agec, html_fleet, html_law, html_printing};
 
 /// Sober, printable, readable on a phone; the accent is the French State's blue.
 const STYLE: &str = "\
@@ -53,6 +53,7 @@ pub(super) fn render(r: &ReenReport) -> String {
     html_fleet::footprint(&mut out, r);
     html_fleet::ages(&mut out, r);
     html_fleet::coverage(&mut out, r);
+    html_printing::printing(&mut out, r);
     method(&mut out, r);
     out.push_str("</main>\n<footer><p>Document produit par parcd à partir de l'inventaire du parc informatique.</p></footer>\n</body>\n</html>\n");
     out

@@ -82,6 +82,7 @@ fn empty() -> Review {
         donations: donations_year(&[], YEAR, &donation),
         agec: year_shares(&AgecRules::default(), &[], YEAR, d(YEAR, 6, 30)),
         indicators: engine.snapshot(),
+        printing: None,
     }
 }
 
@@ -326,4 +327,66 @@ fn a_running_year_carries_the_projection_to_31_december() {
     assert!(!value(&c, "agec", "it_telephony.projected_total_eur").is_empty());
     let html = reen_html(&f.report(None, false));
     assert!(html.contains("Projection au 31 décembre"));
+}
+
+#[test]
+fn the_printing_section_shows_each_entity_with_the_factors_cited() {
+    let f = Review::closed();
+    let c = cells(&reen_csv(&f.report(None, true)));
+    // 1000 sheets one-sided and 300 + 100 for the school's 500 pages (200 two-sided):
+    // 1400 × 4.9896 g = 6.98544 kg; × 0.919 = 6.41961936 kgCO2e.
+    assert_eq!(value(&c, "printing", "pages"), "1500");
+    assert_eq!(value(&c, "printing", "sheets"), "1400");
+    assert_eq!(value(&c, "printing", "paper_kg"), "6.98544");
+    assert_eq!(value(&c, "printing", "paper_kgco2e"), "6.41962");
+    // A week of an MFP (0.5376 kWh) and of a printer (0.42 kWh) at 0.0461 kgCO2e/kWh.
+    assert_eq!(value(&c, "printing", "energy_kwh"), "0.9576");
+    assert_eq!(value(&c, "printing", "energy_kgco2e"), "0.0441454");
+    // The town hall's MFP is in the fleet: only the school's printer's energy is added.
+    assert_eq!(
+        value(&c, "printing", "energy_kgco2e_in_fleet_use"),
+        "0.0247834"
+    );
+    assert_eq!(value(&c, "printing", "footprint_part_kgco2e"), "6.43898");
+    assert_eq!(value(&c, "printing", "supply_replacements"), "2");
+    assert_eq!(value(&c, "printing", "printers_responding"), "1");
+    assert_eq!(
+        value(&c, "printing_entity", "Mairie.agents_per_printer"),
+        "120"
+    );
+    assert_eq!(
+        value(&c, "printing_entity", "École <Jules Ferry>.pages"),
+        "500"
+    );
+    assert_eq!(
+        value(&c, "printing_factors", "paper_kgco2e_per_kg"),
+        "0.919"
+    );
+    let (_, unit, note) = &c[&(
+        "printing_factors".to_string(),
+        "paper_kgco2e_per_kg".to_string(),
+    )];
+    assert_eq!(unit, "kgCO2e/kg");
+    assert!(
+        note.contains("Copacel") && note.ends_with("(2021)"),
+        "{note}"
+    );
+    assert_eq!(
+        value(&c, "printing_factors", "mfp.tec_kwh_per_week"),
+        "0.5376"
+    );
+
+    let html = reen_html(&f.report(None, true));
+    assert!(html.contains("<section id=\"impression\">"));
+    assert!(
+        html.contains("<strong class=\"big\">1\u{202f}500 pages</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("École &lt;Jules Ferry&gt;"));
+    assert!(!html.contains("<Jules"));
+    assert!(html.contains("Copacel"));
+    assert!(html.contains("0,919\u{a0}kgCO2e/kg"));
+    assert!(html.contains("ADEME Base Empreinte"));
+    // No printing figures, no section.
+    assert!(!reen_html(&empty().report(None, true)).contains("id=\"impression\""));
 }
