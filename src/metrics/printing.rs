@@ -74,8 +74,9 @@ impl PrintingMetrics {
             ),
             paper: gauge(
                 registry,
-                "parcd_print_year_paper_kilograms",
-                "Paper printed this year, kg: sheets × sheet area × grammage ([printing]).",
+                "parcd_print_year_paper_grams",
+                "Paper printed this year, in grams (Prometheus' base unit of mass): sheets × sheet \
+                 area × grammage ([printing]).",
                 EC,
             ),
             kgco2e: gauge(
@@ -173,7 +174,7 @@ impl PrintingMetrics {
                     .set(v);
             }
             self.sheets.with_label_values(&ec).set(g.sheets);
-            self.paper.with_label_values(&ec).set(g.paper_kg);
+            self.paper.with_label_values(&ec).set(g.paper_kg * 1000.0);
             self.kgco2e
                 .with_label_values(&[entity, class, "paper"])
                 .set(g.paper_kgco2e);
@@ -298,14 +299,22 @@ mod tests {
             r#"parcd_printers_responding{class="printer",entity="other"} 2"#,
             // 60 agents over 2 printers.
             r#"parcd_print_agents_per_printer{entity="A"} 30"#,
-            // 150 sheets × 4.9896 g.
-            r#"parcd_print_year_paper_kilograms{class="printer",entity="A"} 0.74844"#,
             // Two printers a week each: 0.84 kWh.
             r#"parcd_print_year_energy_joules{class="printer",entity="A"} 3024000"#,
             "parcd_print_year 2026",
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");
         }
+        // 150 sheets × 4.9896 g, in grams from the figures' kilograms.
+        let grams: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(r#"parcd_print_year_paper_grams{class="printer",entity="A"} "#)
+            })
+            .expect("paper of entity A")
+            .parse()
+            .unwrap();
+        assert!((grams - 748.44).abs() < 1e-9, "{grams}");
         m.publish(&figures(&[printer("B", 1.0)]));
         let text = render(&registry);
         assert!(!text.contains(r#"entity="A""#), "{text}");

@@ -257,8 +257,8 @@ async fn a_communes_printing_is_counted_once_with_its_paper_co2_sharing_and_cart
     assert_close("sheets", m("parcd_print_year_sheets", &ec), sheets);
     assert_close(
         "paper",
-        m("parcd_print_year_paper_kilograms", &ec),
-        paper_kg,
+        m("parcd_print_year_paper_grams", &ec),
+        paper_kg * 1000.0,
     );
     assert_close(
         "paper co2",
