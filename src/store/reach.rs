@@ -30,6 +30,14 @@ pub(super) async fn sqlite_settings(conn: &mut sqlx::AnyConnection) -> Result<()
     conn.execute("PRAGMA journal_mode = WAL").await?;
     conn.execute("PRAGMA synchronous = NORMAL").await?;
     conn.execute("PRAGMA busy_timeout = 10000").await?;
+    // A multi-row upsert keeps a statement journal, to undo itself alone on a conflict: in a
+    // temporary file by default, it made ingest write each page it touched once more with a
+    // system call (530,000 writes for 100,000 assets). In memory it lives no longer than
+    // the statement.
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    // 32 MiB of page cache per connection instead of 2: ingest inserts into five indexes in
+    // no particular order, and with 2 MiB half its page reads went back to the disk.
+    conn.execute("PRAGMA cache_size = -32768").await?;
     Ok(())
 }
 

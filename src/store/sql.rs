@@ -15,7 +15,7 @@ use super::{Backend, StoreError};
 const MAX_PARAMS: usize = 30_000;
 
 /// Rows per multi-row INSERT on SQLite (see `rows_per_statement`).
-const SQLITE_ROWS_PER_STMT: usize = 250;
+const SQLITE_ROWS_PER_STMT: usize = 200;
 
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq)]
