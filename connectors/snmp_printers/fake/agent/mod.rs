@@ -92,6 +92,7 @@ impl Shared {
     }
 }
 
+/// Answers GET and GETNEXT from the printer's view; the agent makes GETBULK of GETNEXTs.
 struct Handler(Arc<Shared>);
 
 impl MibHandler for Handler {
