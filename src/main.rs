@@ -23,7 +23,8 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
-        parcd::daemon::logging::init(parcd::config::LogFormat::Human, "info");
+        // The printers' SNMP agent says when each of its ports stops: not worth a line each.
+        parcd::daemon::logging::init(parcd::config::LogFormat::Human, "info,async_snmp=warn");
         parcd::cli::demo::run(args.clone(), parcd::daemon::stop_on_signals()).await?;
         return Ok(ExitCode::SUCCESS);
     }

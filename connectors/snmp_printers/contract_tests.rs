@@ -20,7 +20,7 @@ use crate::api::{Cursor, SyncMode};
 use crate::error::ErrorType;
 use crate::reading::Quantity;
 
-fn params(v: Json) -> SnmpPrintersParams {
+pub(super) fn params(v: Json) -> SnmpPrintersParams {
     let mut p = Params::new("sources[0]", v.as_object().unwrap().clone());
     let s = SnmpPrintersParams::from_params(&mut p);
     let issues = p.finish();
@@ -28,7 +28,7 @@ fn params(v: Json) -> SnmpPrintersParams {
     s.unwrap()
 }
 
-fn v2c(targets: &[&str], community: &str) -> SnmpPrintersParams {
+pub(super) fn v2c(targets: &[&str], community: &str) -> SnmpPrintersParams {
     params(json!({
         "targets": targets, "community": community, "timeout_ms": 400, "retries": 1,
     }))
@@ -42,7 +42,10 @@ fn v3(targets: &[&str], auth: &str) -> SnmpPrintersParams {
     }))
 }
 
-async fn poll(p: &SnmpPrintersParams, cursor: Option<&Cursor>) -> Result<Page, ConnectorError> {
+pub(super) async fn poll(
+    p: &SnmpPrintersParams,
+    cursor: Option<&Cursor>,
+) -> Result<Page, ConnectorError> {
     let c = p.build().expect("the connector builds");
     assert_eq!(c.role(), Role::Telemetry);
     assert!(!c.incremental(), "every round reads every printer");
@@ -58,7 +61,7 @@ async fn poll(p: &SnmpPrintersParams, cursor: Option<&Cursor>) -> Result<Page, C
 }
 
 /// The value of `q` about the device `id`; `None` when not read.
-fn value(page: &Page, id: &str, q: Quantity) -> Option<f64> {
+pub(super) fn value(page: &Page, id: &str, q: Quantity) -> Option<f64> {
     let found: Vec<&Reading> = page
         .readings
         .iter()
@@ -81,7 +84,7 @@ fn value(page: &Page, id: &str, q: Quantity) -> Option<f64> {
     })
 }
 
-fn serial_of(page: &Page, id: &str) -> Option<String> {
+pub(super) fn serial_of(page: &Page, id: &str) -> Option<String> {
     let serials: std::collections::BTreeSet<Option<String>> = page
         .readings
         .iter()
@@ -98,7 +101,7 @@ fn serial_of(page: &Page, id: &str) -> Option<String> {
 
 /// What the connector logs while a test runs (on the test's own thread).
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Logs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -118,7 +121,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
 }
 
 impl Logs {
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+    pub(super) fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
         let logs = Logs::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(logs.clone())
@@ -128,7 +131,7 @@ impl Logs {
         (logs, tracing::subscriber::set_default(subscriber))
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

@@ -24,6 +24,8 @@ mod session;
 mod agents;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod demo_agent_tests;
 
 use std::sync::Arc;
 

@@ -133,4 +133,12 @@ pub struct DemoArgs {
     /// Stop after this many seconds (0: run until Ctrl-C).
     #[arg(long, default_value_t = 0)]
     pub duration: u64,
+    /// First UDP port of the simulated printers' SNMP agent on 127.0.0.1, one port per
+    /// printer (0: free ports chosen by the system).
+    #[arg(long, default_value_t = 0)]
+    pub printers_port: u16,
+    /// Where to write the demo's configuration, for the commands that read its database
+    /// (`parcd --config FILE report reen --year YYYY`).
+    #[arg(long, default_value = "parcd-demo.toml")]
+    pub config_out: PathBuf,
 }

@@ -4,7 +4,9 @@ use std::process::Command;
 
 use parcd::store::Store;
 
-use crate::helpers::{Backend, EmptyDb, eventually, free_port, parcd, sample};
+use crate::helpers::{
+    Backend, EmptyDb, ParcdProcess, eventually, free_port, get_json, parcd, sample, sum,
+};
 use crate::on_both_backends;
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
@@ -379,24 +381,84 @@ async fn the_daemon_logs_json_without_secrets_and_stops_cleanly_on_sigterm(db: E
 
 async fn the_demo_runs_the_real_path_and_stores_the_simulated_fleet(db: EmptyDb) {
     let port = free_port();
-    let mut c = parcd();
-    c.args([
-        "demo",
-        "--assets",
-        "400",
-        "--duration",
-        "6",
-        "--change-every",
-        "1",
-    ])
-    .args(["--listen", &format!("127.0.0.1:{port}")])
-    .args(["--database", &db.url]);
-    let out = output(c).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let dir = tempfile::tempdir().unwrap();
+    let config_out = dir.path().join("parcd-demo.toml");
+    let listen = format!("127.0.0.1:{port}");
+    let config_path = config_out.to_str().unwrap();
+    let demo = ParcdProcess::spawn(
+        &[
+            "demo",
+            "--assets",
+            "400",
+            "--duration",
+            "120",
+            "--change-every",
+            "1",
+            "--listen",
+            &listen,
+            "--database",
+            &db.url,
+            "--config-out",
+            config_path,
+        ],
+        port,
     );
+    // The configuration it wrote names its printers: the demo fleet's, over SNMP.
+    let found = std::cell::Cell::new(0);
+    eventually(30, "the demo writes its configuration", || async {
+        let text = std::fs::read_to_string(&config_out).unwrap_or_default();
+        found.set(
+            text.lines()
+                .find(|l| l.starts_with("targets = "))
+                .map_or(0, |l| l.matches("127.0.0.1:").count()),
+        );
+        text.contains("kind = \"snmp_printers\"") && found.get() > 0
+    })
+    .await;
+    let targets = found.get();
+    assert!(targets >= 2, "{targets} printers");
+
+    // Within a minute the printers answer (all but the one switched off) and their pages
+    // are counted, beside GLPI's log.
+    let printers = r#"source="demo-printers""#;
+    let last = std::cell::RefCell::new(String::new());
+    eventually(60, "the SNMP printers' pages are counted", || async {
+        let text = demo.metrics().await;
+        *last.borrow_mut() = text.clone();
+        sample(
+            &text,
+            &format!("parcd_source_devices_responding{{{printers}}}"),
+        ) == Some(targets as f64 - 1.0)
+            && sample(
+                &text,
+                &format!(r#"parcd_print_pages_total{{colour="all",{printers}}}"#),
+            )
+            .is_some_and(|p| p > 0.0)
+            && sum(&text, "parcd_printers_responding") > 0.0
+    })
+    .await;
+    let text = last.into_inner();
+    assert_eq!(
+        sample(&text, &format!("parcd_source_devices_polled{{{printers}}}")),
+        Some(targets as f64)
+    );
+    for colour in ["colour", "mono"] {
+        let pages = sample(
+            &text,
+            &format!(r#"parcd_print_pages_total{{colour="{colour}",{printers}}}"#),
+        );
+        assert!(pages.is_some(), "{colour} pages from SNMP:\n{text}");
+    }
+    let year = chrono::Local::now().format("%Y").to_string();
+    let printing = get_json(&format!("http://{listen}/api/v1/printing?year={year}")).await;
+    assert_eq!(
+        printing["total"]["printers_responding"],
+        serde_json::json!(targets - 1),
+        "{printing}"
+    );
+    let logs = demo.stop().await;
+    assert!(logs.contains("answer SNMP v2c on 127.0.0.1"), "{logs}");
+
     let store = Store::open(&db.url, 1).await.unwrap();
     let (live, _) = store.asset_totals("demo-glpi").await.unwrap();
     assert!(live >= 390, "the demo fleet is stored: {live}");
@@ -406,6 +468,37 @@ async fn the_demo_runs_the_real_path_and_stores_the_simulated_fleet(db: EmptyDb)
         "{kinds:?}"
     );
     store.close().await;
+
+    // The REEN review of the demo's database, with the configuration it wrote.
+    let out = tokio::task::spawn_blocking({
+        let config = config_out.clone();
+        move || {
+            parcd()
+                .arg("--config")
+                .arg(&config)
+                .args(["report", "reen", "--year", &year, "--format", "csv"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cell = |indicator: &str| -> f64 {
+        let prefix = format!("printing,{indicator},");
+        csv.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no printing,{indicator} row:\n{csv}"))
+    };
+    assert_eq!(cell("printers_responding"), targets as f64 - 1.0);
+    assert!(cell("printers_read") >= targets as f64 - 1.0, "{csv}");
+    assert!(cell("pages") > 0.0, "{csv}");
 }
 
 on_both_backends! {

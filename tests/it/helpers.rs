@@ -381,11 +381,16 @@ impl ParcdProcess {
     /// Starts it on `config` (a `parcd.toml` whose `[server] listen` is `127.0.0.1:port`),
     /// its stderr kept for [`ParcdProcess::stop`].
     pub fn run(config: &std::path::Path, port: u16) -> ParcdProcess {
+        let config = config.to_str().expect("a UTF-8 path");
+        ParcdProcess::spawn(&["--config", config, "run"], port)
+    }
+
+    /// Starts `parcd ARGS` serving on 127.0.0.1:`port`, its stderr kept for
+    /// [`ParcdProcess::stop`].
+    pub fn spawn(args: &[&str], port: u16) -> ParcdProcess {
         let mut c = tokio::process::Command::from(parcd());
         let child = c
-            .arg("--config")
-            .arg(config)
-            .arg("run")
+            .args(args)
             .stderr(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)

@@ -1,6 +1,11 @@
 //! snmpsimd, the real SNMP agent the printer tests run against: started on a 127.0.0.1 UDP
 //! port serving `.snmprec` data files (the community of each is its file name), killed on
 //! drop. Used by the connector's contract tests and by the daemon's end-to-end tests.
+//!
+//! [`agent`] is the other kind: an SNMP agent in this process serving simulated printers,
+//! for `parcd demo` on a machine without snmpsimd.
+
+pub mod agent;
 
 use std::net::UdpSocket;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
