@@ -13,9 +13,8 @@
 //! Environment: PARCD_BENCH_ASSETS (100000), PARCD_BENCH_RUNS (3), PARCD_BENCH_PG_URL
 //! (postgres://postgres@127.0.0.1:5432/postgres). To look at some paths: PARCD_BENCH_ONLY
 //! (labels, comma-separated: glpi, snipeit, csv, xlsx, raw), PARCD_BENCH_DB (sqlite or
-//! postgres), and
-//! PARCD_BENCH_WRAP, a command put in front of each measured child (for example
-//! `valgrind --tool=callgrind`), whose figures then measure the tool too.
+//! postgres), and PARCD_BENCH_WRAP, a command put in front of each measured child (for
+//! example `valgrind --tool=callgrind`), whose figures then measure the tool too.
 
 use std::process::Command;
 use std::time::Instant;
