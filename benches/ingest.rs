@@ -11,10 +11,10 @@
 //! daemon does after a burst of changes.
 //!
 //! Environment: PARCD_BENCH_ASSETS (100000), PARCD_BENCH_RUNS (3), PARCD_BENCH_PG_URL
-//! (postgres://postgres@127.0.0.1:5432/postgres). To look at one path: PARCD_BENCH_ONLY
-//! (a label: glpi, snipeit, csv, xlsx or raw), PARCD_BENCH_DB (sqlite or postgres), and
-//! PARCD_BENCH_WRAP, a command put in front of each measured child (for example
-//! `valgrind --tool=callgrind`), whose figures then measure the tool too.
+//! (postgres://postgres@127.0.0.1:5432/postgres). To look at some paths: PARCD_BENCH_ONLY
+//! (labels, comma-separated: glpi, snipeit, csv, xlsx, raw), PARCD_BENCH_DB (sqlite or
+//! postgres), and PARCD_BENCH_WRAP, a command put in front of each measured child (for
+//! example `valgrind --tool=callgrind`), whose figures then measure the tool too.
 
 use std::process::Command;
 use std::time::Instant;
@@ -335,7 +335,10 @@ async fn main() {
             .chain(std::iter::once(("raw", &raw_bench)))
         {
             let label = if kind == "raw" { "raw" } else { bench.label };
-            if only.as_deref().is_some_and(|o| o != label) {
+            if only
+                .as_deref()
+                .is_some_and(|o| !o.split(',').any(|l| l.trim() == label))
+            {
                 continue;
             }
             let mut secs = Vec::new();

@@ -21,12 +21,64 @@ use super::params::SnipeitParams;
 use super::wire;
 use crate::error::ConnectorError;
 
-/// One page of `GET /hardware`.
+/// One page of `GET /hardware`, its rows borrowed from the body.
 #[derive(Debug)]
-pub struct ListPage {
-    pub rows: Vec<Value>,
+pub struct ListPage<'a> {
+    pub rows: Vec<wire::Row<'a>>,
     /// What Snipe-IT counted for the whole listing.
     pub total: u64,
+    body: &'a [u8],
+}
+
+impl ListPage<'_> {
+    /// Row `i` as sent, shortened, for an error message.
+    pub fn row_text(&self, i: usize) -> String {
+        serde_json::from_slice::<Value>(self.body)
+            .ok()
+            .and_then(|v| v.get("rows")?.get(i).map(wire::short))
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a page [`SnipeitClient::list`] fetched.
+pub(super) fn read_page<'a>(
+    endpoint: &str,
+    body: &'a [u8],
+) -> Result<ListPage<'a>, ConnectorError> {
+    let typed = serde_json::from_slice::<wire::Listing>(body);
+    if let Ok(wire::Listing {
+        error: false,
+        total: Some(total),
+        rows: Some(rows),
+    }) = typed
+    {
+        return Ok(ListPage { rows, total, body });
+    }
+    // Not a listing: read it again, as any JSON, to say what it is.
+    let value: Value = serde_json::from_slice(body).map_err(|e| ConnectorError::Decode {
+        endpoint: endpoint.into(),
+        detail: format!(
+            "not JSON ({e}): the page may have been cut short, or url is not the Snipe-IT base URL"
+        ),
+    })?;
+    if value.get("status").and_then(Value::as_str) == Some("error") {
+        return Err(ConnectorError::Protocol {
+            endpoint: endpoint.into(),
+            detail: format!("Snipe-IT answered an error: {}", messages(&value)),
+        });
+    }
+    let detail = match typed {
+        // Not met: every reader of a row takes any JSON value.
+        Err(e) => format!("a row could not be read ({e}): {}", wire::short(&value)),
+        Ok(_) => format!(
+            "expected {{\"total\": <number>, \"rows\": [...]}}, got {}",
+            wire::short(&value)
+        ),
+    };
+    Err(ConnectorError::Decode {
+        endpoint: endpoint.into(),
+        detail,
+    })
 }
 
 /// The order of a listing.
@@ -74,14 +126,14 @@ impl SnipeitClient {
         ConnectorError::from_transport(endpoint, self.timeout, &e)
     }
 
-    /// One page of a listing.
+    /// The body of one page of a listing, for [`read_page`]: the rows borrow from it.
     pub(super) async fn list(
         &self,
         pass: Pass,
         order: Order,
         offset: u64,
         limit: u64,
-    ) -> Result<ListPage, ConnectorError> {
+    ) -> Result<bytes::Bytes, ConnectorError> {
         let endpoint = match pass {
             Pass::Listed => "api/v1/hardware",
             Pass::Archived => "api/v1/hardware?status=Archived",
@@ -117,33 +169,7 @@ impl SnipeitClient {
         if !status.is_success() {
             return Err(refusal(endpoint, status, &headers, &body));
         }
-        let mut value: Value = serde_json::from_slice(&body).map_err(|e| ConnectorError::Decode {
-            endpoint: endpoint.into(),
-            detail: format!(
-                "not JSON ({e}): the page may have been cut short, or url is not the Snipe-IT base URL"
-            ),
-        })?;
-        if value.get("status").and_then(Value::as_str) == Some("error") {
-            return Err(ConnectorError::Protocol {
-                endpoint: endpoint.into(),
-                detail: format!("Snipe-IT answered an error: {}", messages(&value)),
-            });
-        }
-        let total = value.get("total").and_then(Value::as_u64);
-        let rows = value
-            .get_mut("rows")
-            .and_then(Value::as_array_mut)
-            .map(std::mem::take);
-        match (total, rows) {
-            (Some(total), Some(rows)) => Ok(ListPage { rows, total }),
-            _ => Err(ConnectorError::Decode {
-                endpoint: endpoint.into(),
-                detail: format!(
-                    "expected {{\"total\": <number>, \"rows\": [...]}}, got {}",
-                    wire::short(&value)
-                ),
-            }),
-        }
+        Ok(body)
     }
 }
 
@@ -237,7 +263,6 @@ fn retry_after(headers: &HeaderMap, body: Option<&Value>) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// The innermost cause of a reqwest error: the outer layers only say "error sending request".
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +294,44 @@ mod tests {
             Some(Duration::from_secs(17))
         );
         assert_eq!(retry_after(&HeaderMap::new(), Some(&json!({}))), None);
+    }
+
+    #[test]
+    fn a_page_that_is_not_a_listing_says_what_it_is_and_a_row_without_id_is_shown() {
+        use crate::error::ErrorType;
+        let endpoint = "api/v1/hardware";
+        let e = read_page(endpoint, b"<!DOCTYPE html><html>").unwrap_err();
+        assert_eq!(e.error_type(), ErrorType::Decode);
+        assert!(e.to_string().contains("not JSON"), "{e}");
+        let e = read_page(
+            endpoint,
+            br#"{"status":"error","messages":"Asset does not exist.","payload":null}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.error_type(), ErrorType::Protocol);
+        assert!(e.to_string().contains("Asset does not exist."), "{e}");
+        for body in [
+            &br#"{"total":"3","rows":[]}"#[..],
+            br#"{"total":3}"#,
+            b"[1,2]",
+        ] {
+            let e = read_page(endpoint, body).unwrap_err();
+            assert_eq!(e.error_type(), ErrorType::Decode);
+            assert!(e.to_string().contains(r#"expected {"total""#), "{e}");
+        }
+        let page = read_page(
+            endpoint,
+            br#"{"total":2,"rows":[{"id":1},{"name":"sans id","id":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!((page.total, page.rows[0].id), (2, Some(1)));
+        let e = super::super::SnipeitConnector::row_id(Pass::Listed, &page, 1).unwrap_err();
+        assert_eq!(e.error_type(), ErrorType::Decode);
+        assert!(
+            e.to_string()
+                .contains(r#"an asset row without an id: {"id":null,"name":"sans id"}"#),
+            "{e}"
+        );
     }
 
     #[test]

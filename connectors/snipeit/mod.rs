@@ -26,10 +26,8 @@ pub mod wire;
 mod contract_tests;
 
 use async_trait::async_trait;
-use serde_json::Value;
-
 use client::SnipeitClient;
-use client::{ListPage, Order};
+use client::{ListPage, Order, read_page};
 use cursor::{Pass, Position, SnipeitCursor};
 pub use params::SnipeitParams;
 
@@ -74,12 +72,17 @@ fn max_opt(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
-fn is_archived(row: &Value) -> bool {
-    row.get("status_label")
-        .or_else(|| row.get("status"))
-        .and_then(|l| l.get("status_type"))
-        .and_then(Value::as_str)
-        == Some("archived")
+/// Raises `max` to `stamp`, copying the stamp only when it is the new maximum.
+fn raise(max: &mut Option<String>, stamp: Option<&str>) {
+    if let Some(s) = stamp
+        && max.as_deref().is_none_or(|m| s > m)
+    {
+        *max = Some(s.to_string());
+    }
+}
+
+fn is_archived(row: &wire::Row) -> bool {
+    row.label().and_then(|l| l.status_type.as_deref()) == Some("archived")
 }
 
 impl SnipeitConnector {
@@ -88,15 +91,15 @@ impl SnipeitConnector {
         Ok(SnipeitConnector { params, client })
     }
 
-    fn row_id(pass: Pass, row: &Value) -> Result<u64, ConnectorError> {
-        wire::id(row).ok_or_else(|| ConnectorError::Decode {
+    fn row_id(pass: Pass, page: &ListPage, i: usize) -> Result<u64, ConnectorError> {
+        page.rows[i].id.ok_or_else(|| ConnectorError::Decode {
             endpoint: endpoint(pass).into(),
-            detail: format!("an asset row without an id: {}", wire::short(row)),
+            detail: format!("an asset row without an id: {}", page.row_text(i)),
         })
     }
 
     /// Keeps a row of the current pass: archived assets belong to the second pass.
-    fn keep(&self, pass: Pass, row: &Value, records: &mut Vec<AssetRecord>) {
+    fn keep(&self, pass: Pass, row: &wire::Row, records: &mut Vec<AssetRecord>) {
         if pass == Pass::Listed && is_archived(row) {
             return;
         }
@@ -115,16 +118,17 @@ impl SnipeitConnector {
             Some(_) => pos.offset.saturating_sub(1),
             None => pos.offset,
         };
+        let mut body;
         let page = loop {
-            let page = self
+            body = self
                 .client
                 .list(pos.pass, Order::IdAsc, probe, limit)
                 .await?;
-            let first = page
-                .rows
-                .first()
-                .map(|r| Self::row_id(pos.pass, r))
-                .transpose()?;
+            let page = read_page(endpoint(pos.pass), &body)?;
+            let first = match page.rows.is_empty() {
+                true => None,
+                false => Some(Self::row_id(pos.pass, &page, 0)?),
+            };
             let aligned = match after {
                 None => true,
                 Some(a) => probe == 0 || first.is_some_and(|id| id <= a),
@@ -141,8 +145,8 @@ impl SnipeitConnector {
             );
             probe = probe.saturating_sub(limit.max(2) - 1);
         };
-        let ListPage { rows, total } = page;
-        let n = rows.len() as u64;
+        let total = page.total;
+        let n = page.rows.len() as u64;
         if n == 0 && probe == 0 && total > 0 {
             return Err(ConnectorError::Protocol {
                 endpoint: endpoint(pos.pass).into(),
@@ -150,8 +154,8 @@ impl SnipeitConnector {
             });
         }
         let mut previous = None;
-        for row in &rows {
-            let id = Self::row_id(pos.pass, row)?;
+        for (i, row) in page.rows.iter().enumerate() {
+            let id = Self::row_id(pos.pass, &page, i)?;
             if previous.is_some_and(|p| id <= p) {
                 return Err(ConnectorError::Protocol {
                     endpoint: endpoint(pos.pass).into(),
@@ -166,7 +170,7 @@ impl SnipeitConnector {
                 continue;
             }
             pos.last_id = Some(id);
-            pos.max_seen = max_opt(pos.max_seen.take(), wire::stamp(row, "updated_at"));
+            raise(&mut pos.max_seen, wire::stamp(&row.updated_at).as_deref());
             self.keep(pos.pass, row, records);
         }
         pos.offset = probe + n;
@@ -183,7 +187,7 @@ impl SnipeitConnector {
         pos: &mut Position,
         records: &mut Vec<AssetRecord>,
     ) -> Result<Step, ConnectorError> {
-        let page = self
+        let body = self
             .client
             .list(
                 pos.pass,
@@ -192,6 +196,7 @@ impl SnipeitConnector {
                 self.params.page_size,
             )
             .await?;
+        let page = read_page(endpoint(pos.pass), &body)?;
         let n = page.rows.len() as u64;
         if n == 0 && pos.offset < page.total {
             return Err(ConnectorError::Protocol {
@@ -203,10 +208,10 @@ impl SnipeitConnector {
             });
         }
         let mut reached = false;
-        let mut previous: Option<String> = None;
-        for row in &page.rows {
-            Self::row_id(pos.pass, row)?;
-            let stamp = wire::stamp(row, "updated_at");
+        let mut previous = None;
+        for (i, row) in page.rows.iter().enumerate() {
+            Self::row_id(pos.pass, &page, i)?;
+            let stamp = wire::stamp(&row.updated_at);
             if let (Some(p), Some(s)) = (&previous, &stamp)
                 && s > p
             {
@@ -221,8 +226,8 @@ impl SnipeitConnector {
                 reached = true;
                 break;
             }
-            previous = stamp.clone().or(previous);
-            pos.max_seen = max_opt(pos.max_seen.take(), stamp);
+            raise(&mut pos.max_seen, stamp.as_deref());
+            previous = stamp.or(previous);
             self.keep(pos.pass, row, records);
         }
         pos.offset += n;
@@ -241,10 +246,8 @@ impl Connector for SnipeitConnector {
     }
 
     async fn check(&self) -> Result<(), ConnectorError> {
-        self.client
-            .list(Pass::Listed, Order::IdAsc, 0, 1)
-            .await
-            .map(|_| ())
+        let body = self.client.list(Pass::Listed, Order::IdAsc, 0, 1).await?;
+        read_page(endpoint(Pass::Listed), &body).map(|_| ())
     }
 
     async fn poll(&self, request: PollRequest<'_>) -> Result<Page, ConnectorError> {
@@ -258,12 +261,10 @@ impl Connector for SnipeitConnector {
             None => {
                 let pos = Position::start(request.mode, cur.watermark.clone());
                 let archived = match pos.mode {
-                    SyncMode::Full => Some(
-                        self.client
-                            .list(Pass::Archived, Order::IdAsc, 0, 1)
-                            .await?
-                            .total,
-                    ),
+                    SyncMode::Full => {
+                        let body = self.client.list(Pass::Archived, Order::IdAsc, 0, 1).await?;
+                        Some(read_page(endpoint(Pass::Archived), &body)?.total)
+                    }
                     SyncMode::Incremental => None,
                 };
                 (pos, archived)

@@ -16,10 +16,8 @@
 //! Snipe-IT keeps the deployable label ("Disponible", "Ready to Deploy") on a checked-out
 //! asset and shows it as Deployed.
 
-use serde_json::Value;
-
 use super::params::SnipeitParams;
-use super::wire;
+use super::wire::{self, Row};
 use crate::amount::parse_amount_cents;
 use crate::mapping::family_of;
 use crate::record::{AssetRecord, Phase, PurchaseRecord};
@@ -35,63 +33,49 @@ fn phase_of_type(status_type: &str) -> Option<Phase> {
 }
 
 /// The phase of a row, and whether its status was understood.
-pub(super) fn phase(row: &Value, params: &SnipeitParams) -> (Phase, bool) {
-    let label = row
-        .get("status_label")
-        .or_else(|| row.get("status"))
-        .filter(|l| l.is_object());
-    let (phase, mapped) = match label {
+pub(super) fn phase(row: &Row, params: &SnipeitParams) -> (Phase, bool) {
+    let (phase, mapped) = match row.label() {
         None => (params.status_map.no_status, false),
         Some(label) => {
-            let name = wire::text(label, "name");
+            let name = wire::clean_raw(&label.name);
             match params.status_map.phase_of(name.as_deref()) {
                 (p, true) if name.is_some() => (p, true),
-                (unmapped, _) => wire::text(label, "status_type")
+                (unmapped, _) => wire::clean_raw(&label.status_type)
                     .as_deref()
                     .and_then(phase_of_type)
                     .map_or((unmapped, false), |p| (p, true)),
             }
         }
     };
-    let checked_out = row.get("assigned_to").is_some_and(|a| !a.is_null());
-    if checked_out && phase == Phase::InStock {
+    if row.checked_out && phase == Phase::InStock {
         (Phase::InService, mapped)
     } else {
         (phase, mapped)
     }
 }
 
-/// The value of a custom field by its name, `None` when empty or absent.
-fn custom_field(row: &Value, name: &str) -> Option<String> {
-    let field = row.get("custom_fields")?.as_object()?.get(name)?;
-    match field.get("value")? {
-        // A DATE custom field carries a date object.
-        Value::Object(_) => wire::stamp(field, "value"),
-        _ => wire::text(field, "value"),
-    }
-}
-
 /// The purchase of a row; `None` when Snipe-IT knows nothing of it.
-pub(super) fn purchase(row: &Value, params: &SnipeitParams) -> Option<PurchaseRecord> {
-    let cost = wire::text(row, "purchase_cost");
+pub(super) fn purchase(row: &Row, params: &SnipeitParams) -> Option<PurchaseRecord> {
+    let cost = wire::clean_raw(&row.purchase_cost);
     let amount_cents = cost.as_deref().and_then(parse_amount_cents);
     let amount_unreadable = match (&cost, amount_cents) {
         (Some(text), None) => Some(text.chars().take(64).collect()),
         _ => None,
     };
-    let mut comment: Vec<String> = wire::text(row, "notes").into_iter().collect();
+    let mut comment: Vec<String> = wire::text(&row.notes).into_iter().collect();
     for name in &params.origin_fields {
-        if let Some(value) = custom_field(row, name) {
+        // A DATE custom field carries a date object, read as its date.
+        if let Some(value) = row.custom_field(name).and_then(wire::clean) {
             comment.push(format!("{name}: {value}"));
         }
     }
     let p = PurchaseRecord {
-        buy_date: wire::date(row, "purchase_date"),
-        warranty_end: wire::date(row, "warranty_expires"),
+        buy_date: wire::date(&row.purchase_date),
+        warranty_end: wire::date(&row.warranty_expires),
         amount_cents,
         amount_unreadable,
-        supplier: wire::name_of(row, "supplier"),
-        order_number: wire::text(row, "order_number"),
+        supplier: wire::text(&row.supplier),
+        order_number: wire::text(&row.order_number),
         comment: (!comment.is_empty()).then(|| comment.join("\n")),
         ..PurchaseRecord::default()
     };
@@ -99,36 +83,33 @@ pub(super) fn purchase(row: &Value, params: &SnipeitParams) -> Option<PurchaseRe
 }
 
 /// An asset row as a record; `None` when the row has no id.
-pub(super) fn asset(row: &Value, params: &SnipeitParams) -> Option<AssetRecord> {
-    let id = wire::id(row)?;
-    let category = wire::name_of(row, "category");
-    let model = wire::name_of(row, "model");
+pub(super) fn asset(row: &Row, params: &SnipeitParams) -> Option<AssetRecord> {
+    let id = row.id?;
+    let category = wire::text(&row.category);
+    let model = wire::text(&row.model);
     let family = family_of(category.as_deref());
     let class = params
         .class_rules
         .class_of(family, category.as_deref(), model.as_deref());
     let (phase, status_mapped) = phase(row, params);
-    let status = row
-        .get("status_label")
-        .or_else(|| row.get("status"))
-        .and_then(|l| wire::text(l, "name"));
+    let status = row.label().and_then(|l| wire::text(&l.name));
     Some(AssetRecord {
         external_id: format!("hardware/{id}"),
         item_type: family.to_string(),
         class,
-        name: wire::text(row, "name"),
-        serial: wire::text(row, "serial"),
-        inventory_number: wire::text(row, "asset_tag"),
+        name: wire::text(&row.name),
+        serial: wire::text(&row.serial),
+        inventory_number: wire::text(&row.asset_tag),
         type_name: category,
         model,
-        manufacturer: wire::name_of(row, "manufacturer"),
-        entity: wire::name_of(row, "company"),
-        location: wire::name_of(row, "location"),
+        manufacturer: wire::text(&row.manufacturer),
+        entity: wire::text(&row.company),
+        location: wire::text(&row.location),
         status,
         phase,
         status_mapped,
         rated_power_w: None,
-        modified_at: wire::stamp(row, "updated_at"),
+        modified_at: wire::text(&row.updated_at),
         purchase: purchase(row, params),
     })
 }
@@ -137,7 +118,12 @@ pub(super) fn asset(row: &Value, params: &SnipeitParams) -> Option<AssetRecord> 
 mod tests {
     use super::*;
     use crate::params::Params;
-    use serde_json::json;
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    fn row(v: Value) -> Row<'static> {
+        Row::deserialize(v).unwrap()
+    }
 
     fn params(extra: Value) -> SnipeitParams {
         let mut table = json!({"url": "http://127.0.0.1:9", "api_token": "t"});
@@ -215,17 +201,17 @@ mod tests {
         for (label, assigned, want, mapped) in cases {
             let name = label["name"].clone();
             assert_eq!(
-                phase(&with(label, assigned), &p),
+                phase(&row(with(label, assigned)), &p),
                 (want, mapped),
                 "{name} assigned={assigned}"
             );
         }
         let no_label = json!({"id": 1, "status_label": null, "status": null, "assigned_to": null});
-        assert_eq!(phase(&no_label, &p), (Phase::InService, false));
+        assert_eq!(phase(&row(no_label.clone()), &p), (Phase::InService, false));
         let p = params(json!({"no_status_phase": "in_stock", "default_phase": "retired"}));
-        assert_eq!(phase(&no_label, &p), (Phase::InStock, false));
+        assert_eq!(phase(&row(no_label), &p), (Phase::InStock, false));
         assert_eq!(
-            phase(&with(label("Bizarre", "x"), false), &p),
+            phase(&row(with(label("Bizarre", "x"), false)), &p),
             (Phase::Retired, false)
         );
     }
@@ -238,15 +224,18 @@ mod tests {
             ("1.234,56", 123_456),
             ("649.00", 64_900),
         ] {
-            let got = purchase(&json!({"purchase_cost": cost}), &p).unwrap();
+            let got = purchase(&row(json!({"purchase_cost": cost})), &p).unwrap();
             assert_eq!(got.amount_cents, Some(cents), "{cost}");
             assert_eq!(got.amount_unreadable, None);
         }
-        let got = purchase(&json!({"purchase_cost": "environ 600"}), &p).unwrap();
+        let got = purchase(&row(json!({"purchase_cost": "environ 600"})), &p).unwrap();
         assert_eq!(got.amount_cents, None);
         assert_eq!(got.amount_unreadable.as_deref(), Some("environ 600"));
         assert_eq!(
-            purchase(&json!({"purchase_cost": null, "purchase_date": null}), &p),
+            purchase(
+                &row(json!({"purchase_cost": null, "purchase_date": null})),
+                &p
+            ),
             None
         );
     }
@@ -254,7 +243,7 @@ mod tests {
     #[test]
     fn origin_custom_fields_join_the_notes_in_the_comment() {
         let p = params(json!({"origin_fields": ["Reconditionné", "Date de réception", "Absent"]}));
-        let row = json!({
+        let sent = json!({
             "notes": "Lot n&#039;12",
             "custom_fields": {
                 "Reconditionné": {"field": "_snipeit_reconditionne_2", "value": "Oui", "field_format": "ANY", "element": "listbox"},
@@ -262,12 +251,12 @@ mod tests {
                 "Adresse MAC": {"field": "_snipeit_mac_address_1", "value": "00:11:22:33:44:55", "field_format": "MAC", "element": "text"},
             },
         });
-        let got = purchase(&row, &p).unwrap();
+        let got = purchase(&row(sent), &p).unwrap();
         assert_eq!(
             got.comment.as_deref(),
             Some("Lot n'12\nReconditionné: Oui\nDate de réception: 2024-03-01")
         );
         // Snipe-IT sends `{}` (not `[]`) for an asset without fields; both are fine.
-        assert_eq!(purchase(&json!({"custom_fields": []}), &p), None);
+        assert_eq!(purchase(&row(json!({"custom_fields": []})), &p), None);
     }
 }

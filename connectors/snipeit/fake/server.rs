@@ -198,34 +198,29 @@ fn take_fault(control: &mut Control) -> Option<Fault> {
     Some(fault)
 }
 
-/// Damages a good answer the way broken instances and proxies do.
-fn finish(value: Value, fault: Option<Fault>) -> Response {
-    let mut body = serde_json::to_vec(&value).unwrap_or_default();
-    match fault {
+/// Damages a good answer the way broken instances and proxies do. `render(short)`
+/// writes the answer, with half its rows when `short`.
+fn finish(fault: Option<Fault>, render: impl Fn(bool) -> Vec<u8>) -> Response {
+    let body = match fault {
         Some(Fault::MalformedJson) => {
             let mut broken = b"\nDeprecated: Creation of dynamic property App\\Models\\Asset::$use_text is deprecated in /var/www/snipeit/app/Http/Controllers/Api/AssetsController.php on line 412\n".to_vec();
-            broken.extend_from_slice(&body);
-            body = broken;
+            broken.extend_from_slice(&render(false));
+            broken
         }
-        Some(Fault::TruncatedPage) => body.truncate(body.len() / 2),
-        Some(Fault::ShortPage) => {
-            let mut v = value;
-            if let Some(Value::Array(rows)) = v.get_mut("rows") {
-                let keep = rows.len() / 2;
-                rows.truncate(keep);
-            }
-            body = serde_json::to_vec(&v).unwrap_or_default();
+        Some(Fault::TruncatedPage) => {
+            let mut body = render(false);
+            body.truncate(body.len() / 2);
+            body
         }
-        Some(Fault::ErrorBody) => {
-            body = serde_json::to_vec(&json!({
-                "status": "error",
-                "messages": "Asset does not exist.",
-                "payload": null,
-            }))
-            .unwrap_or_default();
-        }
-        _ => {}
-    }
+        Some(Fault::ShortPage) => render(true),
+        Some(Fault::ErrorBody) => serde_json::to_vec(&json!({
+            "status": "error",
+            "messages": "Asset does not exist.",
+            "payload": null,
+        }))
+        .unwrap_or_default(),
+        _ => render(false),
+    };
     bytes_reply(StatusCode::OK, body, &[])
 }
 
@@ -250,29 +245,30 @@ async fn list(
         _ => Sort::CreatedAt,
     };
     let asc = q.get("order").map(String::as_str) == Some("asc");
-    let value = {
-        let mut data = lock(&shared.data);
-        let order = order(&mut data, filter, sort, asc);
-        let max = data.fleet.settings.max_results;
-        let total = order.len() as u64;
-        let limit = match q.get("limit").and_then(|l| l.parse::<i64>().ok()) {
-            Some(l) if l != 0 && l.unsigned_abs() <= max => l.unsigned_abs(),
-            _ => max,
-        };
-        let offset = q
-            .get("offset")
-            .and_then(|o| o.parse::<u64>().ok())
-            .unwrap_or(0)
-            .min(total);
-        let rows: Vec<Value> = order
-            .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|i| render::asset(&data.fleet, &data.fleet.assets[*i]))
-            .collect();
-        json!({"total": total, "rows": rows})
+    let mut data = lock(&shared.data);
+    let order = order(&mut data, filter, sort, asc);
+    let max = data.fleet.settings.max_results;
+    let total = order.len() as u64;
+    let limit = match q.get("limit").and_then(|l| l.parse::<i64>().ok()) {
+        Some(l) if l != 0 && l.unsigned_abs() <= max => l.unsigned_abs(),
+        _ => max,
     };
-    finish(value, fault)
+    let offset = q
+        .get("offset")
+        .and_then(|o| o.parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(total);
+    let end = offset.saturating_add(limit).min(total);
+    let rows = &order[offset as usize..end as usize];
+    finish(fault, |short| {
+        let rows = if short { &rows[..rows.len() / 2] } else { rows };
+        let page = render::ListBody {
+            fleet: &data.fleet,
+            total,
+            rows,
+        };
+        serde_json::to_vec(&page).unwrap_or_default()
+    })
 }
 
 fn order(data: &mut Data, filter: Filter, sort: Sort, asc: bool) -> Arc<Vec<usize>> {
@@ -318,15 +314,11 @@ async fn one(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let value = {
-        let data = lock(&shared.data);
-        id.parse::<u64>()
-            .ok()
-            .and_then(|id| data.fleet.asset(id))
-            .map(|a| render::asset(&data.fleet, a))
-    };
-    match value {
-        Some(v) => finish(v, fault),
+    let data = lock(&shared.data);
+    match id.parse::<u64>().ok().and_then(|id| data.fleet.asset(id)) {
+        Some(a) => finish(fault, |_| {
+            serde_json::to_vec(&render::asset(&data.fleet, a)).unwrap_or_default()
+        }),
         // Snipe-IT's "no such asset": HTTP 200 with an error status.
         None => json_reply(
             StatusCode::OK,
