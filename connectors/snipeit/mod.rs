@@ -304,6 +304,7 @@ impl Connector for SnipeitConnector {
             unchanged: false,
             rejected: 0,
             total_hint,
+            failure: None,
         })
     }
 }
