@@ -98,6 +98,14 @@ pub struct Page {
     /// How many records the whole sync is expected to read, when the source says so
     /// (progress bars).
     pub total_hint: Option<u64>,
+    /// The source failed as a whole, yet this last page holds what that failure means for
+    /// its devices: a telemetry round in which no device answered gives each its
+    /// `responding = 0`, so a printer switched off shows as not responding rather than
+    /// keeping its last "answering" state. The core stores the page and its cursor, then
+    /// counts the sync as failed with this error (source down, error counted by type).
+    /// Only on a `done` page of a telemetry source; an inventory source's page with a
+    /// failure is not applied (its records would vanish what it failed to read).
+    pub failure: Option<ConnectorError>,
 }
 
 /// A source system parcd can read.

@@ -44,7 +44,7 @@ impl ErrorType {
 
 /// Everything that can go wrong while reading a source. Messages never carry a secret:
 /// tokens and passwords are kept out of every variant.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum ConnectorError {
     #[error("request to {endpoint} timed out after {seconds} s")]
     Timeout { endpoint: String, seconds: u64 },

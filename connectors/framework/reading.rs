@@ -83,6 +83,20 @@ pub mod known {
         unit: "sheets",
         measure: Measure::Counter,
     };
+    /// Sheets of A3 or a size near it (SRA3, B4, ledger/tabloid, larger), from a counter by
+    /// media size: each weighs about two A4 sheets.
+    pub const PRINTED_SHEETS_A3: Quantity = Quantity {
+        name: "printed_sheets_a3",
+        unit: "sheets",
+        measure: Measure::Counter,
+    };
+    /// Sheets of every other media of the same counters by media size: A4, letter, legal,
+    /// smaller ones, and sizes the printer does not name.
+    pub const PRINTED_SHEETS_A4: Quantity = Quantity {
+        name: "printed_sheets_a4",
+        unit: "sheets",
+        measure: Measure::Counter,
+    };
     /// Supplies (toner, ink, drums…) replaced since the source first read the device: one
     /// for each supply level seen jumping back up.
     pub const SUPPLY_REPLACEMENTS: Quantity = Quantity {

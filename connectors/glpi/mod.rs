@@ -520,6 +520,7 @@ impl Connector for GlpiConnector {
             cursor: cur.encode(),
             done,
             total_hint,
+            failure: None,
         })
     }
 

@@ -398,6 +398,7 @@ impl Connector for InventoryFileConnector {
             unchanged: false,
             rejected,
             total_hint: Some(loaded.records),
+            failure: None,
         })
     }
 }

@@ -305,6 +305,7 @@ impl Connector for SnipeitConnector {
             unchanged: false,
             rejected: 0,
             total_hint,
+            failure: None,
         })
     }
 }

@@ -235,8 +235,76 @@ async fn wrong_types_are_left_out_and_the_vendor_serial_is_the_fallback() {
     assert_eq!(value(&page, &id, PRINTED_SHEETS), Some(777.0));
     assert_eq!(value(&page, &id, PRINTED_PAGES), None);
     assert_eq!(value(&page, &id, DEVICE_STATUS), Some(5.0));
+    // hrPrinterStatus answered noSuchInstance, the Printer-MIB serial noSuchObject.
+    assert_eq!(value(&page, &id, PRINTER_STATUS), None);
     assert_eq!(value(&page, &id, SupplyKind::Black.quantity()), None);
     assert_eq!(value(&page, &id, RESPONDING), Some(1.0));
+    assert!(page.failure.is_none());
+}
+
+#[tokio::test]
+async fn an_a3_colour_mfp_gives_its_sheets_by_media_size_and_two_sided_impressions() {
+    let agent = Agent::snmpsim().await;
+    let id = at(&agent);
+    let page = poll(&v2c(&[id.as_str()], "colour-mfp-a3"), None)
+        .await
+        .unwrap();
+    assert_eq!(serial_of(&page, &id).as_deref(), Some("3100R810042"));
+    assert_eq!(value(&page, &id, PRINTED_PAGES), Some(120000.0));
+    assert_eq!(value(&page, &id, PRINTED_PAGES_COLOUR), Some(40000.0));
+    assert_eq!(value(&page, &id, PRINTED_PAGES_MONO), Some(80000.0));
+    // PWG two-sided impressions, and its sheets where the marker counts impressions.
+    assert_eq!(value(&page, &id, PRINTED_PAGES_DUPLEX), Some(50000.0));
+    assert_eq!(value(&page, &id, PRINTED_SHEETS), Some(95000.0));
+    // The device's own key (1), lifetime rows: A3 8000; A4 86000 and A5 1000. The print
+    // service's key (2) and the power-on rows count the same sheets again.
+    assert_eq!(value(&page, &id, PRINTED_SHEETS_A3), Some(8000.0));
+    assert_eq!(value(&page, &id, PRINTED_SHEETS_A4), Some(87000.0));
+    // A printer without the PWG MIB gives neither.
+    let hp = poll(&v2c(&[id.as_str()], "hp-mono"), None).await.unwrap();
+    assert_eq!(value(&hp, &id, PRINTED_SHEETS_A3), None);
+    assert_eq!(value(&hp, &id, PRINTED_SHEETS_A4), None);
+}
+
+#[tokio::test]
+async fn a_counter_at_zero_is_left_out_and_a_wrapped_one_reported_as_read() {
+    let agent = Agent::snmpsim().await;
+    let id = at(&agent);
+    let targets = [id.as_str()];
+    // A printer first read at 0 (new, or its counter not kept): 0 is its baseline.
+    let zero = poll(&v2c(&targets, "hp-mono-zero"), None).await.unwrap();
+    assert_eq!(value(&zero, &id, PRINTED_PAGES), Some(0.0));
+    let first = poll(&v2c(&targets, "hp-mono"), Some(&zero.cursor))
+        .await
+        .unwrap();
+    assert_eq!(value(&first, &id, PRINTED_PAGES), Some(48213.0));
+    // It answers 0 while its engine starts: no counter this round, the rest is read.
+    let (logs, _guard) = Logs::capture();
+    let glitch = poll(&v2c(&targets, "hp-mono-zero"), Some(&first.cursor))
+        .await
+        .unwrap();
+    assert_eq!(value(&glitch, &id, PRINTED_PAGES), None);
+    assert_eq!(value(&glitch, &id, PRINTED_PAGES_DUPLEX), None);
+    assert_eq!(value(&glitch, &id, RESPONDING), Some(1.0));
+    assert!(
+        logs.text().contains("reads 0 after 48213"),
+        "{}",
+        logs.text()
+    );
+    let later = poll(&v2c(&targets, "hp-mono-later"), Some(&glitch.cursor))
+        .await
+        .unwrap();
+    assert_eq!(value(&later, &id, PRINTED_PAGES), Some(48999.0));
+    // A Counter32 at its top, then wrapped: both as read, the lower one for the core to
+    // take as a new baseline (never negative pages: see `readings::counter`).
+    let top = poll(&v2c(&targets, "hp-mono-wrap"), Some(&later.cursor))
+        .await
+        .unwrap();
+    assert_eq!(value(&top, &id, PRINTED_PAGES), Some(4294967290.0));
+    let wrapped = poll(&v2c(&targets, "hp-mono-wrapped"), Some(&top.cursor))
+        .await
+        .unwrap();
+    assert_eq!(value(&wrapped, &id, PRINTED_PAGES), Some(15.0));
 }
 
 #[tokio::test]
@@ -252,6 +320,10 @@ async fn silent_and_closed_printers_read_as_not_responding_and_the_round_goes_on
     let p = v2c(&[&id, &silent, &closed], "hp-mono");
     let (logs, _guard) = Logs::capture();
     let page = poll(&p, None).await.unwrap();
+    assert!(
+        page.failure.is_none(),
+        "one printer answered: the round succeeds"
+    );
     assert_eq!(value(&page, &id, RESPONDING), Some(1.0));
     assert_eq!(value(&page, &id, PRINTED_PAGES), Some(48213.0));
     for dead in [&silent, &closed] {
@@ -310,7 +382,13 @@ async fn a_wrong_community_fails_the_poll_and_check_without_showing_it() {
         .await
         .expect_err("nobody answers a wrong community");
     assert_eq!(e.error_type(), ErrorType::Timeout, "{e}");
-    let e = poll(&p, None).await.expect_err("every target failed");
+    // The round fails, and still says the printer did not answer.
+    let page = poll(&p, None)
+        .await
+        .expect("a failed round is still a page");
+    assert_eq!(value(&page, &at(&agent), RESPONDING), Some(0.0));
+    assert_eq!(page.readings.len(), 1, "{:?}", page.readings);
+    let e = page.failure.expect("every target failed");
     assert_eq!(e.error_type(), ErrorType::Timeout, "{e}");
     assert!(e.to_string().contains("community"), "{e}");
     for text in [e.to_string(), format!("{e:?}"), logs.text(), p.render()] {
@@ -335,9 +413,11 @@ async fn snmpv3_auth_priv_reads_net_snmp_and_a_wrong_password_is_an_auth_error()
     let wrong = "wrong-auth-pass-3390";
     let p = v3(&[id.as_str()], wrong);
     let (logs, _guard) = Logs::capture();
-    let e = poll(&p, None)
+    let page = poll(&p, None)
         .await
-        .expect_err("a wrong password reads nothing");
+        .expect("a failed round is still a page");
+    assert_eq!(value(&page, &id, RESPONDING), Some(0.0));
+    let e = page.failure.expect("a wrong password reads nothing");
     assert!(matches!(e.error_type(), ErrorType::Auth), "{e}");
     assert!(e.to_string().contains("SNMPv3"), "{e}");
     for text in [e.to_string(), format!("{e:?}"), logs.text(), p.render()] {
@@ -345,4 +425,62 @@ async fn snmpv3_auth_priv_reads_net_snmp_and_a_wrong_password_is_an_auth_error()
             assert!(!text.contains(secret), "a v3 secret shows in: {text}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_round_nobody_answers_fails_and_still_says_each_listed_printer_is_silent() {
+    // A printer switched off, a closed port, and a range around a closed port.
+    let hole = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent = format!("127.0.0.1:{}", hole.local_addr().unwrap().port());
+    let closed = format!("127.0.0.1:{}", agents::free_port());
+    let range = format!("127.0.0.1/32:{}", agents::free_port());
+    let p = v2c(&[&silent, &closed, &range], "hp-mono");
+    // The last round had read the silent printer: its serial stays on its reading.
+    let mut before = super::cursor::SnmpCursor::default();
+    before.printers.insert(
+        silent.clone(),
+        super::cursor::Memory {
+            serial: Some("CNBJT12345".into()),
+            replacements: 2,
+            ..Default::default()
+        },
+    );
+    let (logs, _guard) = Logs::capture();
+    let started = std::time::Instant::now();
+    let page = poll(&p, Some(&before.encode())).await.unwrap();
+    // 400 ms × 2 tries, the three targets at once.
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(value(&page, &silent, RESPONDING), Some(0.0));
+    assert_eq!(serial_of(&page, &silent).as_deref(), Some("CNBJT12345"));
+    assert_eq!(value(&page, &closed, RESPONDING), Some(0.0));
+    assert_eq!(
+        page.readings.len(),
+        2,
+        "one reading per listed target, none for the range: {:?}",
+        page.readings
+    );
+    let e = page.failure.expect("no target answered");
+    // A listed target's cause (not the range's), typed, with its address.
+    let (t, why) = (e.error_type(), e.to_string());
+    assert!(
+        (t == ErrorType::Timeout && why.contains(&silent))
+            || (t == ErrorType::Connect && why.contains(&closed)),
+        "{t:?}: {why}"
+    );
+    let kept = super::cursor::SnmpCursor::decode(Some(&page.cursor));
+    assert_eq!(kept.printers.get(&silent), before.printers.get(&silent));
+    let logs = logs.text();
+    for (target, error_type) in [(&silent, "timeout"), (&closed, "connect")] {
+        assert!(
+            logs.lines().any(|l| l.contains("WARN")
+                && l.contains(target.as_str())
+                && l.contains(&format!("error_type=\"{error_type}\""))),
+            "no {error_type} warning about {target} in:\n{logs}"
+        );
+    }
+    assert!(logs.contains("no target answered"), "{logs}");
 }

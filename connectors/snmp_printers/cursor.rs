@@ -23,6 +23,10 @@ pub struct Memory {
     /// Replacements seen since the connector first read the printer.
     #[serde(default)]
     pub replacements: u64,
+    /// The last non-zero value of each page counter, by quantity: a counter reading 0
+    /// after it is left out of the round (see `normalise::readings`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,6 +67,7 @@ mod tests {
                 serial: Some("CN1".into()),
                 levels: BTreeMap::from([(1, 62.0), (2, 5.5)]),
                 replacements: 3,
+                counters: BTreeMap::from([("printed_pages".into(), 48213)]),
             },
         );
         let encoded = c.encode();

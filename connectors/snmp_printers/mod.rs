@@ -4,9 +4,11 @@
 //! A poll is one round over every target, `concurrency` printers at a time, each on its own
 //! UDP session; it returns one page, `done`. A printer that does not answer holds its slot
 //! `timeout × (retries + 1)` at most, gives a `responding = 0` reading and a warning with
-//! its cause, and costs the others nothing. The poll fails only when no target answered at
-//! all, with the first target's error: then the network, the credentials or the whole site
-//! are wrong, not one printer. Addresses found in a range (`10.1.2.0/24`) that stay silent
+//! its cause, and costs the others nothing. The round fails only when no target answered
+//! at all, with the first target's error: then the network, the credentials or the whole
+//! site are wrong, not one printer. Its `responding = 0` readings still go to the core
+//! with the failure (`Page::failure`), so the printers show as silent while the source
+//! shows as down. Addresses found in a range (`10.1.2.0/24`) that stay silent
 //! or are not printers are expected and only logged at debug level.
 //!
 //! Every round reads everything, so `incremental()` is false. The cursor carries the last
@@ -37,7 +39,8 @@ use tokio::task::JoinSet;
 use cursor::SnmpCursor;
 pub use normalise::{
     DEVICE_STATUS, PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO,
-    PRINTED_SHEETS, PRINTER_STATUS, RESPONDING, SUPPLY_REPLACEMENTS, SupplyKind, quantities,
+    PRINTED_SHEETS, PRINTED_SHEETS_A3, PRINTED_SHEETS_A4, PRINTER_STATUS, RESPONDING,
+    SUPPLY_REPLACEMENTS, SupplyKind, quantities,
 };
 pub use params::SnmpPrintersParams;
 use params::Target;
@@ -120,15 +123,18 @@ impl SnmpPrintersConnector {
         answers.into_iter().map(|(_, t, r)| (t, r)).collect()
     }
 
+    /// The round's readings, and its failure when no target answered.
     fn collect(
         &self,
         answers: Vec<Answer>,
         memory: &mut SnmpCursor,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Reading>, ConnectorError> {
+    ) -> (Vec<Reading>, Option<ConnectorError>) {
         let mut readings = Vec::new();
         let mut answered = 0usize;
-        let mut first_error = None;
+        // The poll's error is a listed printer's when there is one: a range is mostly
+        // empty addresses, whose silence says less.
+        let (mut first_error, mut first_in_range) = (None, None);
         for (target, result) in answers {
             let id = target.id();
             match result {
@@ -151,22 +157,26 @@ impl SnmpPrintersConnector {
                     if target.listed {
                         tracing::warn!(target = %id, error_type = e.error_type().as_str(), error = %e, "printer not read");
                         readings.push(normalise::silent(&id, memory.printers.get(&id), at));
+                        first_error.get_or_insert(e);
                     } else {
                         tracing::debug!(target = %id, error = %e, "no printer");
+                        first_in_range.get_or_insert(e);
                     }
-                    first_error.get_or_insert(e);
                 }
             }
         }
-        match first_error {
+        match first_error.or(first_in_range) {
             Some(e) if answered == 0 => {
                 tracing::warn!(
                     targets = self.params.targets.len(),
+                    not_responding = readings.len(),
                     "no target answered; the first cause is the poll's error"
                 );
-                Err(e)
+                // Only the `responding = 0` readings can be there: stored, so the printers
+                // read as silent, while the source counts as failed.
+                (readings, Some(e))
             }
-            _ => Ok(readings),
+            _ => (readings, None),
         }
     }
 }
@@ -204,7 +214,7 @@ impl Connector for SnmpPrintersConnector {
         let at = Utc::now().trunc_subsecs(0);
         let mut memory = SnmpCursor::decode(request.cursor);
         let answers = self.round(Job::Read).await;
-        let readings = self.collect(answers, &mut memory, at)?;
+        let (readings, failure) = self.collect(answers, &mut memory, at);
         let configured: std::collections::BTreeSet<String> =
             self.params.targets.iter().map(Target::id).collect();
         memory.printers.retain(|id, _| configured.contains(id));
@@ -212,6 +222,7 @@ impl Connector for SnmpPrintersConnector {
             readings,
             cursor: memory.encode(),
             done: true,
+            failure,
             ..Page::default()
         })
     }

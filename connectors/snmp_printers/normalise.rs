@@ -8,7 +8,7 @@ use super::cursor::{MAX_SUPPLIES, Memory};
 use super::printer::{Printer, Supply};
 pub use crate::reading::known::{
     PRINTED_PAGES, PRINTED_PAGES_COLOUR, PRINTED_PAGES_DUPLEX, PRINTED_PAGES_MONO, PRINTED_SHEETS,
-    RESPONDING, SUPPLY_REPLACEMENTS,
+    PRINTED_SHEETS_A3, PRINTED_SHEETS_A4, RESPONDING, SUPPLY_REPLACEMENTS,
 };
 use crate::reading::{Measure, Quantity, Reading, Subject};
 
@@ -34,6 +34,8 @@ pub fn quantities() -> Vec<Quantity> {
         PRINTED_PAGES_COLOUR,
         PRINTED_PAGES_MONO,
         PRINTED_PAGES_DUPLEX,
+        PRINTED_SHEETS_A3,
+        PRINTED_SHEETS_A4,
         DEVICE_STATUS,
         PRINTER_STATUS,
         SUPPLY_REPLACEMENTS,
@@ -159,6 +161,11 @@ pub fn readings(id: &str, p: &Printer, memory: &mut Memory, at: DateTime<Utc>) -
         id: id.to_string(),
         serial: p.serial.clone(),
     };
+    if memory.serial != p.serial {
+        memory.levels.clear();
+        memory.counters.clear();
+        memory.serial.clone_from(&p.serial);
+    }
     let mut out = Vec::new();
     let mut push = |q: Quantity, v: f64| out.push(Reading::new(subject.clone(), q, v, at));
     push(RESPONDING, 1.0);
@@ -166,6 +173,7 @@ pub fn readings(id: &str, p: &Printer, memory: &mut Memory, at: DateTime<Utc>) -
     // Several markers (rare: a separate colour engine) add up, per unit.
     const IMPRESSIONS: i64 = 7;
     const SHEETS: i64 = 8;
+    let mut counters: Vec<(Quantity, u64)> = Vec::new();
     for (unit, q) in [(IMPRESSIONS, PRINTED_PAGES), (SHEETS, PRINTED_SHEETS)] {
         let counts: Vec<u64> = p
             .markers
@@ -174,17 +182,42 @@ pub fn readings(id: &str, p: &Printer, memory: &mut Memory, at: DateTime<Utc>) -
             .filter_map(|m| m.life_count)
             .collect();
         if !counts.is_empty() {
-            push(q, counts.iter().sum::<u64>() as f64);
+            counters.push((q, counts.iter().sum::<u64>()));
         }
+    }
+    if let Some(sheets) = p.counters.sheets
+        && !counters.iter().any(|(q, _)| *q == PRINTED_SHEETS)
+    {
+        counters.push((PRINTED_SHEETS, sheets));
     }
     for (v, q) in [
         (p.counters.colour, PRINTED_PAGES_COLOUR),
         (p.counters.mono, PRINTED_PAGES_MONO),
         (p.counters.duplex, PRINTED_PAGES_DUPLEX),
+        (p.counters.sheets_a3, PRINTED_SHEETS_A3),
+        (p.counters.sheets_a4, PRINTED_SHEETS_A4),
     ] {
         if let Some(v) = v {
-            push(q, v as f64);
+            counters.push((q, v));
         }
+    }
+    for (q, v) in counters {
+        // Some agents say 0 while the engine starts or the counter store is not read yet.
+        // Stored, a 0 between two real values would be a reset, and the next value counted
+        // whole as pages printed: the 0 is left out. A real reset shows by the next value,
+        // lower than the last one, which the core takes as a new baseline (as it does a
+        // Counter32 that wrapped).
+        match memory.counters.get(q.name) {
+            Some(&last) if v == 0 && last > 0 => {
+                tracing::debug!(target = %id, quantity = q.name, last, "a counter reads 0 after {last}; left out of this round");
+                continue;
+            }
+            _ => {}
+        }
+        if v > 0 {
+            memory.counters.insert(q.name.to_string(), v);
+        }
+        push(q, v as f64);
     }
     if let Some(s) = p.device_status.filter(|s| (1..=5).contains(s)) {
         push(DEVICE_STATUS, s as f64);
@@ -209,10 +242,6 @@ pub fn readings(id: &str, p: &Printer, memory: &mut Memory, at: DateTime<Utc>) -
         push(kind.quantity(), pct);
     }
 
-    if memory.serial != p.serial {
-        memory.levels.clear();
-        memory.serial.clone_from(&p.serial);
-    }
     let mut levels = std::collections::BTreeMap::new();
     for s in supplies {
         let Some(pct) = percent(s) else { continue };
@@ -289,7 +318,7 @@ mod tests {
         s.description = Some("Light Cyan Ink".into());
         assert_eq!(SupplyKind::of(&s), SupplyKind::OtherColour);
         let names: std::collections::BTreeSet<_> = quantities().iter().map(|q| q.name).collect();
-        assert_eq!(names.len(), 9 + SupplyKind::ALL.len(), "{names:?}");
+        assert_eq!(names.len(), 11 + SupplyKind::ALL.len(), "{names:?}");
     }
 
     #[test]

@@ -45,6 +45,22 @@ pub const PWG_FULL_COLOUR_IMPRESSIONS: Oid =
 pub const PWG_HIGHLIGHT_COLOUR_IMPRESSIONS: Oid =
     &[1, 3, 6, 1, 4, 1, 2699, 1, 3, 1, 8, 1, 1, 8, 1, 3, 3];
 
+/// icTwoSidedTable and icSheetTable, the same row: impressions on two-sided sheets, and
+/// sheets.
+pub const PWG_TWO_SIDED_IMPRESSIONS: Oid = &[1, 3, 6, 1, 4, 1, 2699, 1, 3, 1, 9, 1, 1, 4, 1, 3, 3];
+pub const PWG_TOTAL_SHEETS: Oid = &[1, 3, 6, 1, 4, 1, 2699, 1, 3, 1, 10, 1, 1, 4, 1, 3, 3];
+
+/// icMediaUsedEntry: `.column.keyIndex.mediaUsedIndex.persistence`, one row per medium the
+/// device printed on.
+pub const PWG_MEDIA_USED_ENTRY: Oid = &[1, 3, 6, 1, 4, 1, 2699, 1, 3, 1, 12, 1, 1];
+pub const MEDIA_USED_TOTAL_SHEETS: u64 = 4;
+/// PWG 5101.1 self-describing size name: `iso_a3_297x420mm`, `na_letter_8.5x11in`…
+pub const MEDIA_USED_SIZE_NAME: u64 = 9;
+/// The medium's name (`iso-a4-white`, or the operator's own).
+pub const MEDIA_USED_NAME: u64 = 11;
+/// IcPersistenceTC lifetime(3): counted since the device was made.
+pub const PWG_LIFETIME: u64 = 3;
+
 /// HP's private MIB (hrDevice-independent scalars).
 pub const HP_TOTAL_ENGINE_PAGES: Oid = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 4, 2, 1, 4, 1, 2, 5, 0];
 pub const HP_COLOUR_PAGES: Oid = &[1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 4, 2, 1, 4, 1, 2, 7, 0];

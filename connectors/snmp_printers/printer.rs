@@ -55,6 +55,11 @@ pub struct VendorCounters {
     pub colour: Option<u64>,
     pub mono: Option<u64>,
     pub duplex: Option<u64>,
+    /// PWG sheets, for a printer whose marker counts no sheets.
+    pub sheets: Option<u64>,
+    /// Sheets by media size (PWG icMediaUsedTable): A3 and near sizes, and the rest.
+    pub sheets_a3: Option<u64>,
+    pub sheets_a4: Option<u64>,
 }
 
 /// Why a target that answers gives no printer.
@@ -115,10 +120,23 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
             oids::XEROX_COLOUR_PRINTS.to_vec(),
             oids::XEROX_BLACK_PRINTS.to_vec(),
             oids::HP_TOTAL_ENGINE_PAGES.to_vec(),
+            oids::PWG_TWO_SIDED_IMPRESSIONS.to_vec(),
+            oids::PWG_TOTAL_SHEETS.to_vec(),
         ])
         .await?;
     let supply_rows = s.walk(oids::PRT_SUPPLIES_ENTRY, MAX_ROWS).await?;
     let colorants = s.walk(&at(oids::PRT_COLORANT_VALUE, &i), MAX_ROWS).await?;
+    // Only an agent with the PWG counter MIB may hold its media table: one request saved
+    // on every other printer.
+    let pwg = [0, 1, 2, 3, 10, 11]
+        .iter()
+        .any(|n| unsigned(&vendor[*n]).is_some());
+    let media_rows = if pwg {
+        s.walk(oids::PWG_MEDIA_USED_ENTRY, MAX_ROWS).await?
+    } else {
+        Vec::new()
+    };
+    let (sheets_a3, sheets_a4) = by_media_size(&media_rows);
 
     let serial = text(&device[3]).or_else(|| text(&vendor[6]));
     let markers = rows_of(&marker_rows, oids::PRT_MARKER_ENTRY, device_index)
@@ -164,7 +182,10 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
             .or_else(|| rest(unsigned(&vendor[0]), pwg_colour))
             .or_else(|| rest(unsigned(&vendor[9]), hp_colour))
             .or_else(|| unsigned(&vendor[8])),
-        duplex: unsigned(&vendor[5]),
+        duplex: unsigned(&vendor[5]).or_else(|| unsigned(&vendor[10])),
+        sheets: unsigned(&vendor[11]),
+        sheets_a3,
+        sheets_a4,
     };
     Ok(Outcome::Printer(Box::new(Printer {
         sys_name,
@@ -178,6 +199,91 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
         supplies,
         counters,
     })))
+}
+
+/// An A3 sheet is twice an A4 (ISO 216); a size of 1.4 A4 or more (B4, ledger, SRA3, A3
+/// and up) is counted with A3, anything smaller with A4.
+const A3_FROM_A4_AREAS: f64 = 1.4;
+const A4_MM2: f64 = 210.0 * 297.0;
+
+/// The lifetime sheets of the PWG media table's first key, split into A3-like and the rest.
+/// Rows whose size is not named count with A4; none at all gives `(None, None)`.
+fn by_media_size(rows: &[(Vec<u64>, Value)]) -> (Option<u64>, Option<u64>) {
+    let entry = oids::PWG_MEDIA_USED_ENTRY;
+    // (key, medium) → (sheets, size name, medium name), lifetime rows only.
+    let mut media: std::collections::BTreeMap<(u64, u64), (Option<u64>, Option<String>)> =
+        std::collections::BTreeMap::new();
+    for (oid, value) in rows {
+        let [column, key, medium, persistence] = &oid[entry.len()..] else {
+            tracing::debug!(oid = %dotted(oid), "a media row with an unexpected index; skipped");
+            continue;
+        };
+        if *persistence != oids::PWG_LIFETIME {
+            continue;
+        }
+        let m = media.entry((*key, *medium)).or_default();
+        match *column {
+            oids::MEDIA_USED_TOTAL_SHEETS => m.0 = unsigned(value),
+            oids::MEDIA_USED_SIZE_NAME => m.1 = text(value).or(m.1.take()),
+            oids::MEDIA_USED_NAME if m.1.is_none() => m.1 = text(value),
+            _ => {}
+        }
+    }
+    // Each key counts the same sheets again for a service or a subunit: the first is read.
+    let Some(first) = media.keys().next().map(|(k, _)| *k) else {
+        return (None, None);
+    };
+    let (mut a3, mut a4, mut any) = (0u64, 0u64, false);
+    for ((_, _), (sheets, name)) in media.range((first, 0)..=(first, u64::MAX)) {
+        let Some(sheets) = sheets else { continue };
+        any = true;
+        let large = name
+            .as_deref()
+            .and_then(area_mm2)
+            .is_some_and(|a| a >= A3_FROM_A4_AREAS * A4_MM2);
+        if large {
+            a3 += sheets;
+        } else {
+            a4 += sheets;
+        }
+    }
+    if any {
+        (Some(a3), Some(a4))
+    } else {
+        (None, None)
+    }
+}
+
+/// The area of a medium from its PWG 5101.1 name (`iso_a3_297x420mm`,
+/// `na_ledger_11x17in`), else from a well-known size word in it.
+fn area_mm2(name: &str) -> Option<f64> {
+    let lower = name.to_ascii_lowercase();
+    let dims = lower.rsplit(['_', ' ']).next().and_then(|d| {
+        let (number, per_unit) = if let Some(d) = d.strip_suffix("mm") {
+            (d, 1.0)
+        } else {
+            (d.strip_suffix("in")?, 25.4)
+        };
+        let (w, h) = number.split_once('x')?;
+        let (w, h) = (w.parse::<f64>().ok()?, h.parse::<f64>().ok()?);
+        (w > 0.0 && h > 0.0).then_some(w * h * per_unit * per_unit)
+    });
+    dims.or_else(|| {
+        const WORDS: &[(&str, f64)] = &[
+            ("a3", 297.0 * 420.0),
+            ("ledger", 279.4 * 431.8),
+            ("tabloid", 279.4 * 431.8),
+            ("11x17", 279.4 * 431.8),
+            ("a4", A4_MM2),
+            ("letter", 215.9 * 279.4),
+            ("a5", 148.0 * 210.0),
+        ];
+        let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+        WORDS
+            .iter()
+            .find(|(w, _)| words.contains(w))
+            .map(|(_, a)| *a)
+    })
 }
 
 /// The columns of one table row.
@@ -282,5 +388,42 @@ mod tests {
         assert_eq!(unsigned(&Value::Integer(-1)), None);
         assert_eq!(unsigned(&Value::Bytes(b"12".to_vec())), None);
         assert_eq!(integer(&Value::Missing), None);
+    }
+
+    #[test]
+    fn media_sizes_read_from_pwg_names_or_words() {
+        let a4 = area_mm2("iso_a4_210x297mm").unwrap();
+        assert!((a4 - A4_MM2).abs() < 1e-6);
+        let a3 = area_mm2("iso_a3_297x420mm").unwrap();
+        assert!((a3 / a4 - 2.0).abs() < 0.001, "{}", a3 / a4);
+        assert!(area_mm2("na_ledger_11x17in").unwrap() >= A3_FROM_A4_AREAS * A4_MM2);
+        assert!(area_mm2("na_letter_8.5x11in").unwrap() < A3_FROM_A4_AREAS * A4_MM2);
+        assert!(area_mm2("jis_b4_257x364mm").unwrap() >= A3_FROM_A4_AREAS * A4_MM2);
+        assert_eq!(area_mm2("Plain A3"), Some(297.0 * 420.0));
+        assert_eq!(area_mm2("Papier recyclé"), None);
+        assert_eq!(area_mm2("custom_0x0mm"), None);
+    }
+
+    #[test]
+    fn the_first_keys_lifetime_media_rows_split_into_a3_and_the_rest() {
+        let e = oids::PWG_MEDIA_USED_ENTRY;
+        let text = |s: &str| Value::Bytes(s.as_bytes().to_vec());
+        let rows = vec![
+            (at(e, &[4, 1, 1, 3]), Value::Unsigned(9000)),
+            (at(e, &[4, 1, 1, 4]), Value::Unsigned(5)),
+            (at(e, &[4, 1, 2, 3]), Value::Unsigned(1200)),
+            (at(e, &[4, 1, 3, 3]), Value::Unsigned(30)),
+            (at(e, &[4, 1, 4, 3]), text("lots")),
+            (at(e, &[4, 2, 1, 3]), Value::Unsigned(777)),
+            (at(e, &[9, 1, 1, 3]), text("iso_a4_210x297mm")),
+            (at(e, &[9, 1, 2, 3]), text("iso_a3_297x420mm")),
+            (at(e, &[9, 1, 4, 3]), text("iso_a3_297x420mm")),
+            (at(e, &[11, 1, 3, 3]), text("Papier en-tête")),
+            (at(e, &[9, 2, 1, 3]), text("iso_a3_297x420mm")),
+        ];
+        // Key 2 counts again for a service; the medium counted as text gives nothing; the
+        // one without a size name is A4's.
+        assert_eq!(by_media_size(&rows), (Some(1200), Some(9030)));
+        assert_eq!(by_media_size(&[]), (None, None));
     }
 }

@@ -229,8 +229,10 @@ impl Printing {
             u.observed_seconds = (last.min(&to) - first.max(&from)).max(0) as f64;
         }
         type Field = fn(&mut PrinterUsage) -> &mut Option<f64>;
-        let counters: [(&str, Field); 6] = [
+        let counters: [(&str, Field); 8] = [
             (known::PRINTED_PAGES.name, |u| &mut u.pages),
+            (known::PRINTED_SHEETS_A3.name, |u| &mut u.sheets_a3),
+            (known::PRINTED_SHEETS_A4.name, |u| &mut u.sheets_a4),
             (known::PRINTED_PAGES_COLOUR.name, |u| &mut u.pages_colour),
             (known::PRINTED_PAGES_MONO.name, |u| &mut u.pages_mono),
             (known::PRINTED_PAGES_DUPLEX.name, |u| &mut u.pages_duplex),

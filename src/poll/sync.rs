@@ -175,6 +175,13 @@ pub async fn run_sync(
                 return Ok(());
             };
             let page = page.map_err(connector_err)?;
+            if let Some(e) = &page.failure
+                && (cx.role != Role::Telemetry || !page.done)
+            {
+                // Only a telemetry round's last page may be stored beside its failure: an
+                // inventory page from a failed read would vanish the devices it missed.
+                return Err(connector_err(e.clone()));
+            }
             if cx.role == Role::Telemetry && !page.records.is_empty() {
                 // A telemetry source adding devices would count a polled printer a second
                 // time beside its inventory record.
@@ -221,7 +228,12 @@ pub async fn run_sync(
                 total_hint: page.total_hint,
             });
             if page.done {
-                return Ok(());
+                // Stored, and still the source's failure: its devices read as not
+                // answering, the source as down.
+                return match &page.failure {
+                    Some(e) => Err(connector_err(e.clone())),
+                    None => Ok(()),
+                };
             }
             next = prefetched;
         }

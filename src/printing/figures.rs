@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use parcd_connectors::AssetClass;
 use serde::Serialize;
 
-use super::settings::{HOURS_PER_WEEK, PrintingConfig, Sourced};
+use super::settings::{HOURS_PER_WEEK, PrintingConfig, SheetSize, Sourced};
 
 /// The entity of a printer no inventory knows (read over SNMP only).
 pub const UNASSIGNED: &str = "unassigned";
@@ -30,6 +30,10 @@ pub struct PrinterUsage {
     pub pages_mono: Option<f64>,
     pub pages_duplex: Option<f64>,
     pub sheets: Option<f64>,
+    /// Sheets by media size, where the printer counts them (PWG icMediaUsedTable): A3 and
+    /// sizes near it, and the rest.
+    pub sheets_a3: Option<f64>,
+    pub sheets_a4: Option<f64>,
     pub supply_replacements: Option<f64>,
     /// How long within the period parcd read it (first to last reading), seconds.
     pub observed_seconds: f64,
@@ -59,15 +63,41 @@ impl PrinterUsage {
             .unwrap_or(0.0)
     }
 
-    /// Sheets: the sheet counter where there is one, else pages less one per two-sided
-    /// sheet (duplex pages come two to a sheet), else pages with the configured share of
-    /// two-sided printing.
+    /// Sheets: the sheet counter where there is one, else the sheets counted by media
+    /// size, else pages less one per two-sided sheet (duplex pages come two to a sheet),
+    /// else pages with the configured share of two-sided printing.
     pub fn total_sheets(&self, duplex_share_when_unknown: f64) -> f64 {
         let pages = self.total_pages();
-        match (self.sheets, self.pages_duplex) {
+        let by_size = match (self.sheets_a3, self.sheets_a4) {
+            (None, None) => None,
+            (a3, a4) => Some(a3.unwrap_or(0.0) + a4.unwrap_or(0.0)),
+        };
+        match (self.sheets.or(by_size), self.pages_duplex) {
             (Some(s), _) => s,
             (None, Some(d)) => (pages - d.min(pages) / 2.0).max(0.0),
             (None, None) => pages * (1.0 - duplex_share_when_unknown / 2.0),
+        }
+    }
+
+    /// The share of its sheets the printer printed on A3 (or a size near it), when it
+    /// counts sheets by media size and printed some.
+    pub fn a3_share(&self) -> Option<f64> {
+        let a3 = self.sheets_a3?;
+        let all = a3 + self.sheets_a4?;
+        (all > 0.0).then(|| (a3 / all).clamp(0.0, 1.0))
+    }
+
+    /// The mass of its paper: sheets × the configured sheet's mass, except where the
+    /// printer tells its A3 share: there an A4 sheet weighs its area × the grammage, and an
+    /// A3 one twice that (ISO 216).
+    pub fn paper_kg(&self, s: &PrintingConfig) -> f64 {
+        let sheets = self.total_sheets(s.duplex_share_when_unknown);
+        match self.a3_share() {
+            Some(share) => {
+                let a4_kg = SheetSize::A4.area_m2() * s.grammage_g_per_m2 / 1000.0;
+                sheets * a4_kg * (1.0 + share)
+            }
+            None => sheets * s.sheet_kg(),
         }
     }
 }
@@ -86,6 +116,9 @@ pub struct PrintGroup {
     pub pages_colour: f64,
     pub pages_mono: f64,
     pub sheets: f64,
+    /// Of `sheets`, those of A3 or a size near it, on the printers that count sheets by
+    /// media size: each weighs two A4 sheets in `paper_kg`.
+    pub sheets_a3: f64,
     pub paper_kg: f64,
     pub paper_kgco2e: f64,
     /// Electricity of the printers read, over the time they were read.
@@ -173,12 +206,15 @@ pub struct MonthFigures {
     pub pages_per_printer: Option<f64>,
 }
 
-pub const NOTES: [&str; 5] = [
+pub const NOTES: [&str; 6] = [
     "pages: increases of the printers' page counters over the period; a counter reset or a \
      replaced board adds nothing; a printer several sources read counts once (the larger \
      increase)",
-    "sheets: the printer's sheet counter, else pages less half its two-sided pages, else \
-     pages with duplex_share_when_unknown of them two-sided",
+    "sheets: the printer's sheet counter, else its sheets by media size, else pages less half \
+     its two-sided pages, else pages with duplex_share_when_unknown of them two-sided",
+    "paper: sheets × the configured sheet's mass; on printers that count sheets by media size, \
+     an A4 sheet's mass and twice that for the share printed on A3 or a size near it \
+     (sheets_a3)",
     "energy: the class's weekly energy (ENERGY STAR TEC) over the time parcd read the printer, \
      times the electricity factor; for in-service inventory printers it is already in the \
      fleet's use phase (energy_kgco2e_in_fleet_use) and their manufacture in its embodied \
@@ -276,7 +312,8 @@ fn one_printer(p: &PrinterUsage, s: &PrintingConfig, class: AssetClass, f_elec: 
     let read = p.read();
     let pages = p.total_pages();
     let sheets = p.total_sheets(s.duplex_share_when_unknown);
-    let paper_kg = sheets * s.sheet_kg();
+    let paper_kg = p.paper_kg(s);
+    let sheets_a3 = p.a3_share().map_or(0.0, |share| sheets * share);
     let paper_kgco2e = paper_kg * s.paper_factor.value;
     let observed = if read {
         p.observed_seconds.max(0.0)
@@ -297,6 +334,7 @@ fn one_printer(p: &PrinterUsage, s: &PrintingConfig, class: AssetClass, f_elec: 
             .or_else(|| p.pages_colour.map(|c| (pages - c).max(0.0)))
             .unwrap_or(0.0),
         sheets,
+        sheets_a3,
         paper_kg,
         paper_kgco2e,
         energy_kwh,
@@ -331,6 +369,7 @@ fn add(g: &mut PrintGroup, one: &PrintGroup) {
     g.pages_colour += one.pages_colour;
     g.pages_mono += one.pages_mono;
     g.sheets += one.sheets;
+    g.sheets_a3 += one.sheets_a3;
     g.paper_kg += one.paper_kg;
     g.paper_kgco2e += one.paper_kgco2e;
     g.energy_kwh += one.energy_kwh;

@@ -397,3 +397,61 @@ fn mistakes_are_named_with_their_key_and_fix() {
         "{text}"
     );
 }
+
+#[test]
+fn an_a3_sheet_weighs_two_a4_sheets_where_the_printer_counts_sheets_by_size() {
+    // 1000 sheets of which 200 A3 and 800 A4: 800 × 4.9896 g + 200 × 9.9792 g
+    // = 3.99168 + 1.99584 = 5.98752 kg; × 0.919 = 5.50253088 kgCO2e.
+    let mut p = mfp("Mairie", 1000.0, WEEK);
+    p.sheets = Some(1000.0);
+    p.sheets_a3 = Some(200.0);
+    p.sheets_a4 = Some(800.0);
+    let s = settings();
+    let f = run(&[p.clone()], &s, &BTreeMap::new(), WEEK);
+    assert_close!(f.total.sheets, 1000.0);
+    assert_close!(f.total.sheets_a3, 200.0);
+    assert_close!(f.total.paper_kg, 5.98752);
+    assert_close!(f.total.paper_kgco2e, 5.50253088);
+
+    // Without a sheet counter, the media counters are the sheets: 150 + 450 = 600 sheets
+    // of 1000 pages, a quarter A3: 600 × 4.9896 g × 1.25 = 3.7422 kg.
+    p.sheets = None;
+    p.sheets_a3 = Some(150.0);
+    p.sheets_a4 = Some(450.0);
+    let f = run(&[p.clone()], &s, &BTreeMap::new(), WEEK);
+    assert_close!(f.total.sheets, 600.0);
+    assert_close!(f.total.sheets_a3, 150.0);
+    assert_close!(f.total.paper_kg, 3.7422);
+
+    // The A3 share sets the mass whatever sheet_size says; a printer that printed no sheet
+    // by size, or counts none, weighs the configured sheet (A3: 9.9792 g).
+    let mut a3 = settings();
+    a3.sheet_size = SheetSize::A3;
+    let f = run(&[p.clone()], &a3, &BTreeMap::new(), WEEK);
+    assert_close!(f.total.paper_kg, 3.7422);
+    p.sheets_a3 = Some(0.0);
+    p.sheets_a4 = Some(0.0);
+    p.sheets = Some(100.0);
+    let f = run(&[p.clone()], &a3, &BTreeMap::new(), WEEK);
+    assert_close!(f.total.sheets_a3, 0.0);
+    assert_close!(f.total.paper_kg, 100.0 * 0.0099792);
+    assert_eq!(p.a3_share(), None);
+}
+
+#[test]
+fn a3_sheets_add_up_per_entity_beside_printers_that_do_not_count_them() {
+    // Mairie: 400 sheets, 100 A3 (2.4948 kg with 1.25 × 4.9896 g a sheet); École: 300
+    // pages on a printer without media counters (1.49688 kg).
+    let mut m = mfp("Mairie", 500.0, WEEK);
+    m.sheets_a3 = Some(100.0);
+    m.sheets_a4 = Some(300.0);
+    let e = mfp("École", 300.0, WEEK);
+    let f = run(&[m, e], &settings(), &BTreeMap::new(), WEEK);
+    assert_close!(f.by_entity["Mairie"].sheets, 400.0);
+    assert_close!(f.by_entity["Mairie"].sheets_a3, 100.0);
+    assert_close!(f.by_entity["Mairie"].paper_kg, 2.4948);
+    assert_close!(f.by_entity["École"].sheets_a3, 0.0);
+    assert_close!(f.by_entity["École"].paper_kg, 1.49688);
+    assert_close!(f.total.sheets_a3, 100.0);
+    assert_close!(f.total.paper_kg, 2.4948 + 1.49688);
+}

@@ -58,6 +58,15 @@ mod tests {
     }
 
     #[test]
+    fn a_counter32_that_wraps_starts_a_new_baseline() {
+        // 2^32 - 6, then 15 after the wrap, then 40: only the step after the wrap counts
+        // (what was printed across the wrap is unknown), never a negative step.
+        let i = increase([4_294_967_280.0, 4_294_967_290.0, 15.0, 40.0]);
+        assert_eq!(i.total, 10.0 + 25.0);
+        assert_eq!(i.resets, 1);
+    }
+
+    #[test]
     fn one_reading_or_none_is_no_increase() {
         assert_eq!(increase([]), Increase::default());
         assert_eq!(increase([42.0]), Increase::default());

@@ -4,9 +4,9 @@
 //! `NAME::sqlite` on a new SQLite file and `NAME::postgres` on a new database of the
 //! PostgreSQL server at `PARCD_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`). The
 //! body gets a migrated `TestDb`, or an `EmptyDb` when it hands the URL to the `parcd` binary,
-//! which creates the schema itself. That is 49 bodies, 98 tests: agec 2, agec_alerts 2, cli 3
+//! which creates the schema itself. That is 50 bodies, 100 tests: agec 2, agec_alerts 2, cli 3
 //! (migrate, the daemon stopped by SIGTERM, the demo), crash 1, daemon 3, faults 1,
-//! glpi_printer_counters 1, http_limits 1, indicators 2, ingest 8, inventory_file 4, printers 1,
+//! glpi_printer_counters 1, http_limits 1, indicators 2, ingest 8, inventory_file 4, printers 2,
 //! printing 1, prometheus 1, readings 7, reports 5, snipeit 6 (`test_list.rs` checks this
 //! sentence against the files).
 //!

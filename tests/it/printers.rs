@@ -164,6 +164,176 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
     assert!(matches!(daemon.stop().await, Some(Ok(()))));
 }
 
+/// Two sources whose every printer is silent: one whose only target is a port nothing
+/// listens on, one whose agent answered and then stopped. Each round stores the printers'
+/// `responding = 0` (and nothing else), so the printing figures show them not answering,
+/// while the source counts as failed, with its error type.
+async fn a_round_where_no_printer_answers_stores_them_silent_and_fails_the_source(db: TestDb) {
+    let agent = printer_agent(free_udp_port(), "SN-ARRET-0001", 1_000);
+    let closed = free_udp_port();
+    let source = |name: &str, port: u16| {
+        format!(
+            r#"
+        [[sources]]
+        name = "{name}"
+        kind = "snmp_printers"
+        targets = ["127.0.0.1:{port}"]
+        community = "parc"
+        timeout_ms = 300
+        retries = 0
+        schedule = "* * * * * *"
+        jitter_seconds = 0
+        retry_initial_seconds = 1
+        retry_max_seconds = 1
+        "#
+        )
+    };
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\n{}{}",
+        db.url,
+        source("eteinte", closed),
+        source("arretee", agent.port)
+    );
+    let daemon = Daemon::start(Config::from_toml(&text).expect("valid configuration")).await;
+    let base = format!("http://{}", daemon.addr);
+    let responding = r#"parcd_printers_responding{class="printer",entity="unassigned"}"#;
+    let printers = r#"parcd_printers{class="printer",entity="unassigned"}"#;
+    eventually(90, "the stopping printer answers", || async {
+        sample(&metrics_text(&base).await, responding) == Some(1.0)
+    })
+    .await;
+    let up = |name: &str| format!(r#"parcd_source_up{{source="{name}"}}"#);
+    assert_eq!(
+        sample(&metrics_text(&base).await, &up("arretee")),
+        Some(1.0)
+    );
+
+    // The port nothing listens on: the round stores its silence and fails as `connect`.
+    let silent_stored = |source: &'static str, subject: String| {
+        let store = db.store.clone();
+        async move {
+            store
+                .readings_as_of("responding", i64::MAX)
+                .await
+                .unwrap()
+                .iter()
+                .any(|r| r.source == source && r.subject == subject && r.value == 0.0)
+        }
+    };
+    let eteinte = format!("127.0.0.1:{closed}");
+    eventually(30, "the closed port's silence is stored", || {
+        silent_stored("eteinte", eteinte.clone())
+    })
+    .await;
+    let t = metrics_text(&base).await;
+    assert_eq!(sample(&t, &up("eteinte")), Some(0.0), "{t}");
+    assert!(
+        sample(
+            &t,
+            r#"parcd_source_errors_total{error_type="connect",source="eteinte"}"#
+        )
+        .is_some_and(|v| v >= 1.0),
+        "{t}"
+    );
+    assert_eq!(
+        sample(&t, r#"parcd_source_devices_polled{source="eteinte"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(&t, r#"parcd_source_devices_responding{source="eteinte"}"#),
+        Some(0.0)
+    );
+
+    // The agent stops: its printer's last reading says it does not answer, and the figures
+    // follow, while its page counter stays as last read.
+    drop(agent);
+    let arretee = format!("127.0.0.1:{}", daemon_port(&text, "arretee"));
+    eventually(30, "the stopped printer's silence is stored", || {
+        silent_stored("arretee", arretee.clone())
+    })
+    .await;
+    eventually(30, "the printer reads as not answering", || async {
+        sample(&metrics_text(&base).await, responding) == Some(0.0)
+    })
+    .await;
+    let t = metrics_text(&base).await;
+    assert_eq!(sample(&t, printers), Some(1.0), "{t}");
+    assert_eq!(sample(&t, &up("arretee")), Some(0.0), "{t}");
+    // A stopped agent's port refuses (connect); a printer switched off never answers
+    // (timeout): either is the source's error.
+    let errors: f64 = ["connect", "timeout"]
+        .iter()
+        .filter_map(|e| {
+            sample(
+                &t,
+                &format!(r#"parcd_source_errors_total{{error_type="{e}",source="arretee"}}"#),
+            )
+        })
+        .sum();
+    assert!(errors >= 1.0, "{t}");
+    // A silent round stores its `responding = 0` and nothing else: the printer's other
+    // quantities stop at its last answer.
+    let series = |quantity: &'static str| {
+        let store = db.store.clone();
+        let arretee = arretee.clone();
+        async move {
+            store
+                .reading_series(quantity, 0, i64::MAX)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.source == "arretee" && r.subject == arretee)
+                .map(|r| (r.at, r.value))
+                .collect::<Vec<_>>()
+        }
+    };
+    let answers = series("responding").await;
+    let last_answer = answers
+        .iter()
+        .filter(|(_, v)| *v == 1.0)
+        .map(|(at, _)| *at)
+        .max();
+    let silences = answers.iter().filter(|(_, v)| *v == 0.0).count();
+    assert!(last_answer.is_some() && silences >= 1, "{answers:?}");
+    for quantity in ["printed_pages", "printer_status", "supply_replacements"] {
+        let rows = series(quantity).await;
+        assert!(!rows.is_empty(), "{quantity}");
+        assert!(
+            rows.iter().all(|(at, _)| Some(*at) <= last_answer),
+            "{quantity} read after the printer stopped: {rows:?}"
+        );
+    }
+    assert!(
+        series("printed_pages")
+            .await
+            .iter()
+            .all(|(_, v)| *v == 1_000.0)
+    );
+    // A failed round is no success of the source.
+    let sources = crate::helpers::get_json(&format!("{base}/api/v1/sources")).await;
+    let row = sources
+        .as_array()
+        .or_else(|| sources["sources"].as_array())
+        .and_then(|a| a.iter().find(|s| s["name"] == "eteinte"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(row["last_success_at"].is_null(), "{row}");
+    assert!(matches!(daemon.stop().await, Some(Ok(()))));
+}
+
+/// The port of `source`'s only target in `text`.
+fn daemon_port(text: &str, source: &str) -> u16 {
+    let from = text.find(&format!("name = \"{source}\"")).unwrap();
+    let rest = &text[from..];
+    let at = rest.find("127.0.0.1:").unwrap() + "127.0.0.1:".len();
+    rest[at..]
+        .split('"')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap()
+}
+
 on_both_backends! {
     snmp_printer_joined => an_snmp_printer_joins_its_glpi_record_by_serial;
+    snmp_round_all_silent => a_round_where_no_printer_answers_stores_them_silent_and_fails_the_source;
 }

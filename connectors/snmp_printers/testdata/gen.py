@@ -111,10 +111,16 @@ def colour_mfp():
 # An agent that sends the wrong types (a counter as text, a level as text), no serial in
 # the Printer-MIB but one in HP's MIB, a device down, and a counter in sheets.
 def odd():
+    # hrPrinterStatus is noSuchInstance and the Printer-MIB serial noSuchObject, as an
+    # agent answers for objects it does not hold.
+    rows = [r for r in device(1, "HP LaserJet 4250", 5, 1, None)
+            if not r[0].startswith("1.3.6.1.2.1.25.3.5.1.1.")]
     return (
         system("HP LaserJet 4250", "1.3.6.1.4.1.11.2.3.9.1", "PRN-OLD")
-        + device(1, "HP LaserJet 4250", 5, 1, None)
+        + rows
         + [
+            ("1.3.6.1.2.1.25.3.5.1.1.1", "129", ""),
+            ("1.3.6.1.2.1.43.5.1.1.17.1", "128", ""),
             ("1.3.6.1.2.1.43.10.2.1.3.1.1", "2", "8"),
             ("1.3.6.1.2.1.43.10.2.1.4.1.1", "4", "many"),
             ("1.3.6.1.2.1.43.10.2.1.3.1.2", "2", "8"),
@@ -123,6 +129,51 @@ def odd():
         + supplies(1, [(1, 1, 3, 3, "Black toner", 7, 10000, "lots")])
         + [("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0", "4", "CNXX0042")]
     )
+
+
+# A colour A3 MFP (Ricoh IM C3000) that implements the PWG Imaging Counter MIB: impressions
+# by colour, two-sided impressions, sheets, and sheets by medium (icMediaUsedTable) for the
+# device (key 1) and again for its print service (key 2), lifetime (3) and since power-on (4).
+def colour_mfp_a3():
+    pwg = "1.3.6.1.4.1.2699.1.3.1"
+    rows = (
+        system("RICOH IM C3000 1.07 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1",
+               "MFP-SERVICES-TECH")
+        + device(1, "RICOH IM C3000", 2, 3, "3100R810042")
+        + marker(1, 7, 120000, colorants=4)
+        + supplies(1, [
+            (1, 1, 3, 21, "Toner Black", 19, 100, 70),
+            (2, 2, 3, 21, "Toner Cyan", 19, 100, 45),
+            (3, 3, 3, 21, "Toner Magenta", 19, 100, 50),
+            (4, 4, 3, 21, "Toner Yellow", 19, 100, 55),
+        ])
+        + colorants(1, ["black", "cyan", "magenta", "yellow"])
+        + [
+            (f"{pwg}.8.1.1.4.1.3.3", "65", "120000"),
+            (f"{pwg}.8.1.1.5.1.3.3", "65", "80000"),
+            (f"{pwg}.8.1.1.7.1.3.3", "65", "40000"),
+            (f"{pwg}.9.1.1.4.1.3.3", "65", "50000"),
+            (f"{pwg}.10.1.1.4.1.3.3", "65", "95000"),
+        ]
+    )
+    media = [
+        # (key, medium, persistence, sheets, size name, medium name)
+        (1, 1, 3, 86000, "iso_a4_210x297mm", "iso-a4-white"),
+        (1, 2, 3, 8000, "iso_a3_297x420mm", "iso-a3-white"),
+        (1, 3, 3, 1000, "iso_a5_148x210mm", "iso-a5-white"),
+        (1, 1, 4, 310, "iso_a4_210x297mm", "iso-a4-white"),
+        (2, 1, 3, 60000, "iso_a4_210x297mm", "iso-a4-white"),
+        (2, 2, 3, 7000, "iso_a3_297x420mm", "iso-a3-white"),
+    ]
+    for (k, m, p, sheets, size, name) in media:
+        i = f"{k}.{m}.{p}"
+        rows += [
+            (f"{pwg}.12.1.1.4.{i}", "65", str(sheets)),
+            (f"{pwg}.12.1.1.5.{i}", "65", str(sheets * 2 // 3)),
+            (f"{pwg}.12.1.1.9.{i}", "4", size),
+            (f"{pwg}.12.1.1.11.{i}", "4", name),
+        ]
+    return rows
 
 
 def switch():
@@ -137,7 +188,13 @@ FILES = {
     "hp-mono-later": hp_mono(48999, 3000),
     # The same printer after a formatter board swap: its counter starts again.
     "hp-mono-reset": hp_mono(12, 2900),
+    # The same printer answering 0 pages while its engine starts.
+    "hp-mono-zero": hp_mono(0, 2900),
+    # The same printer whose Counter32 is about to wrap, then wrapped.
+    "hp-mono-wrap": hp_mono(4294967290, 2900),
+    "hp-mono-wrapped": hp_mono(15, 2900),
     "colour-mfp": colour_mfp(),
+    "colour-mfp-a3": colour_mfp_a3(),
     "odd": odd(),
     "switch": switch(),
 }

@@ -86,7 +86,8 @@ pub async fn apply_page(
     }
     let sync = (!page.done).then_some((cx.mode.as_str(), cx.sync_id.as_str(), cx.sync_started_at));
     tx.save_cursor(&cx.source, &page.cursor.0, sync).await?;
-    if page.done {
+    // A round stored beside its failure (see `Page::failure`) is no success of the source.
+    if page.done && page.failure.is_none() {
         tx.sync_completed(&cx.source, full, now).await?;
     }
     tx.add_to_run(
