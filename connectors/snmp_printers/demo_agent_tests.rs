@@ -152,10 +152,17 @@ async fn an_unknown_community_gets_no_answer() {
         .await
         .expect_err("nobody answers a wrong community");
     assert_eq!(e.error_type(), ErrorType::Timeout, "{e}");
-    let e = poll(&v2c(&[&agents.targets()[0]], "not-the-community"), None)
+    // A round nobody answers is the source's failure, with the printer said not responding.
+    let page = poll(&v2c(&[&agents.targets()[0]], "not-the-community"), None)
         .await
-        .expect_err("no printer answered");
-    assert_eq!(e.error_type(), ErrorType::Timeout, "{e}");
+        .expect("a round's page");
+    let failure = page.failure.as_ref().expect("no printer answered");
+    assert_eq!(failure.error_type(), ErrorType::Timeout, "{failure}");
+    assert!(
+        page.readings.iter().all(|r| r.quantity == "responding" && r.value == 0.0),
+        "{:?}",
+        page.readings
+    );
     // The right one still gets an answer from the same printer.
     let mut s = session(&agents, 0, COMMUNITY).await;
     assert!(s.get(&[oids::SYS_NAME.to_vec()]).await.is_ok());
