@@ -621,6 +621,24 @@ mod tests {
     }
 
     #[test]
+    fn a_slash_23_is_one_bit_too_wide_and_a_slash_24_is_read() {
+        let (s, issues) = read(json!({"targets": ["10.0.0.0/23"], "community": "c"}));
+        assert!(s.is_none());
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].key, "sources[2].targets");
+        assert!(issues[0].problem.contains("10.0.0.0/23"), "{:?}", issues[0]);
+        assert!(
+            issues[0].problem.contains("512 addresses"),
+            "{:?}",
+            issues[0]
+        );
+        assert!(issues[0].fix.contains("/24"), "{:?}", issues[0]);
+        let (s, issues) = read(json!({"targets": ["10.0.0.0/24"], "community": "c"}));
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(s.unwrap().targets.len(), 254);
+    }
+
+    #[test]
     fn no_credentials_or_both_are_refused() {
         let (s, issues) = read(json!({"targets": ["10.0.0.1"]}));
         assert!(s.is_none());

@@ -1,0 +1,507 @@
+//! SNMP printers benchmark (`cargo bench --bench printers`).
+//!
+//! One full round over 1,000 simulated printers, 5 % of them silent, through the real
+//! connector and `run_sync`, into SQLite and into PostgreSQL: wall seconds, readings stored
+//! per second and peak RSS. The printers are snmpsimd (the real agent of the tests) on
+//! 127.0.0.1, one UDP port each: every port serves its own data file (snmpsimd picks the
+//! file by community and transport, `parc/1.3.6.1.6.1.1.<n>.snmprec`), two thirds of them an
+//! HP mono laser and one third a Ricoh A3 colour MFP with the PWG counter MIB and its media
+//! table (the connector's test data, each with its own serial and counters). The silent
+//! printers are UDP sockets that take every request and answer none: a printer switched off,
+//! the slowest case (`timeout_ms × (retries + 1)` each). The source is `timeout_ms = 1000`,
+//! `retries = 1` and the default `concurrency`.
+//!
+//! The agent's own pace is measured too, without parcd: the same number of requests as a
+//! round sends, one GET each, `concurrency` at a time over snmp2 directly. A round cannot
+//! beat it.
+//!
+//! Every measured run is a child process, so its peak RSS (VmHWM) is its own. Environment:
+//! PARCD_BENCH_PRINTERS (1000), PARCD_BENCH_SILENT_PERCENT (5), PARCD_BENCH_RUNS (3),
+//! PARCD_BENCH_AGENTS (snmpsimd processes the ports are shared among, 2: one per core),
+//! PARCD_BENCH_CONCURRENCY (the connector's default), PARCD_BENCH_PG_URL
+//! (postgres://postgres@127.0.0.1:5432/postgres), PARCD_BENCH_DB (sqlite or postgres).
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parcd::config::Config;
+use parcd::poll::sync::{SourceRuntime, run_sync};
+use parcd::store::Store;
+use parcd_connectors::{SyncMode, build_connector};
+use parcd_fakes::snmp_printers::{binary, free_udp_port, is_root};
+
+/// The daemon's allocator (src/main.rs), so that the figures are the daemon's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const COMMUNITY: &str = "parc";
+/// snmpsimd indexes every data file before it answers.
+const READY_WITHIN: Duration = Duration::from_secs(300);
+/// The GET a probe sends: sysName.0.
+const SYS_NAME: &[u64] = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// CPU seconds this process used (user + system), from /proc (clock ticks of 1/100 s).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The `[[sources]]` keys of the round.
+fn source(targets: &[String]) -> String {
+    let list: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
+    let concurrency = std::env::var("PARCD_BENCH_CONCURRENCY")
+        .map(|c| format!("concurrency = {c}\n"))
+        .unwrap_or_default();
+    format!(
+        "kind = \"snmp_printers\"\ntargets = [{}]\ncommunity = \"{COMMUNITY}\"\n\
+         timeout_ms = 1000\nretries = 1\n{concurrency}",
+        list.join(", ")
+    )
+}
+
+/// The round, in the child: `source` is the `[[sources]]` keys.
+async fn child_round(db: &str, source: &str) {
+    // The connector's warnings (a printer not read, and why) go to stderr.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    let config = Config::from_toml(&format!(
+        "[database]\nurl = \"{db}\"\n[[sources]]\nname = \"bench\"\n{source}\n"
+    ))
+    .expect("bench config");
+    let store = Store::open(db, 4).await.expect("store");
+    let source = config.sources[0].clone();
+    let rt = SourceRuntime {
+        connector: build_connector(&source.connector).expect("connector"),
+        config: source,
+    };
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let start = Instant::now();
+    let report = run_sync(&store, &rt, SyncMode::Full, &mut |_| {}, stop)
+        .await
+        .expect("a round with printers answering succeeds");
+    let secs = start.elapsed().as_secs_f64();
+    let responding = store
+        .readings_as_of("responding", i64::MAX)
+        .await
+        .expect("readings");
+    let answered = responding.iter().filter(|r| r.value >= 1.0).count();
+    println!(
+        "seconds={secs} readings={} stored={} answered={answered} silent={} rss_kb={} cpu={}",
+        report.readings,
+        report.readings_new,
+        responding.len() - answered,
+        peak_rss_kb(),
+        cpu_seconds()
+    );
+    store.close().await;
+}
+
+/// The agent alone: `requests` GETs of sysName spread over `ports`, `concurrency` at a
+/// time, one session per port as the connector has.
+async fn child_agent(ports: &str, requests: usize, concurrency: usize) {
+    let ports: Vec<u16> = ports.split(',').map(|p| p.parse().unwrap()).collect();
+    let per_port = requests.div_ceil(ports.len());
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for port in ports {
+        let gate = gate.clone();
+        tasks.spawn(async move {
+            let _slot = gate.acquire_owned().await.unwrap();
+            let mut s = snmp2::AsyncSession::new_v2c(("127.0.0.1", port), COMMUNITY.as_bytes(), 1)
+                .await
+                .expect("a socket");
+            let oid = snmp2::Oid::from(SYS_NAME).unwrap();
+            let mut ok = 0usize;
+            for _ in 0..per_port {
+                if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(2), s.get(&oid)).await {
+                    ok += 1;
+                }
+            }
+            ok
+        });
+    }
+    let mut answered = 0;
+    while let Some(n) = tasks.join_next().await {
+        answered += n.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("seconds={secs} answered={answered}");
+}
+
+/// Where snmpsimd looks for a port's file of the community: over SNMPv2c it takes the
+/// community's context name, the MD5 of the community in hexadecimal, and appends the
+/// transport (`probeContext` in snmpsimd).
+fn community_dir() -> String {
+    use std::io::Write;
+    let mut md5 = Command::new("md5sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("md5sum (coreutils)");
+    md5.stdin
+        .take()
+        .expect("stdin")
+        .write_all(COMMUNITY.as_bytes())
+        .expect("md5sum reads");
+    let out = md5.wait_with_output().expect("md5sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_string()
+}
+
+/// snmpsimd processes serving one data file per port.
+struct Agents {
+    children: Vec<Child>,
+    ports: Vec<u16>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Agents {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("permissions");
+}
+
+/// The test data of a printer, made printer `n`: its own serial and counters.
+fn printer_file(n: usize, templates: &[(String, &str)]) -> String {
+    let (text, serial) = &templates[n % templates.len()];
+    let own = format!("BENCH{n:05}");
+    text.lines()
+        .map(|l| {
+            let l = l.replace(serial, &own);
+            // Each printer its own page count: the life counter plus n.
+            match l.strip_prefix("1.3.6.1.2.1.43.10.2.1.4.1.1|65|") {
+                Some(v) => format!(
+                    "1.3.6.1.2.1.43.10.2.1.4.1.1|65|{}",
+                    v.parse::<u64>().unwrap_or(0) + n as u64
+                ),
+                None => l,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn start_agents(printers: usize, processes: usize) -> Agents {
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors/snmp_printers/testdata");
+    let read = |f: &str| std::fs::read_to_string(testdata.join(f)).expect("test data");
+    let templates = vec![
+        (read("hp-mono.snmprec"), "CNBJT12345"),
+        (read("hp-mono.snmprec"), "CNBJT12345"),
+        (read("colour-mfp-a3.snmprec"), "3100R810042"),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    set_mode(dir.path(), 0o755);
+    let mut children = Vec::new();
+    let mut ports = Vec::new();
+    let per = printers.div_ceil(processes);
+    for p in 0..processes {
+        let data = dir.path().join(format!("data{p}"));
+        let cache = dir.path().join(format!("cache{p}"));
+        let files = data.join(community_dir());
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::create_dir_all(&cache).unwrap();
+        for d in [&data, &files] {
+            set_mode(d, 0o755);
+        }
+        set_mode(&cache, 0o777);
+        // The community's own file: snmpsimd knows a community by a file of its name, then
+        // looks for the transport's file under it (`probeContext`).
+        let fallback = data.join(format!("{COMMUNITY}.snmprec"));
+        std::fs::write(&fallback, "1.3.6.1.2.1.1.5.0|4|no-file-for-this-port\n").unwrap();
+        set_mode(&fallback, 0o644);
+        // Endpoints and data go through a file (snmpsimd's way for many endpoints).
+        let mut args = vec![format!("--data-dir={}", data.display())];
+        let mine = (p * per)..((p + 1) * per).min(printers);
+        for (transport, n) in mine.enumerate() {
+            let port = free_udp_port();
+            let file = files.join(format!("1.3.6.1.6.1.1.{transport}.snmprec"));
+            std::fs::write(&file, printer_file(n, &templates)).unwrap();
+            set_mode(&file, 0o644);
+            args.push(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"));
+            ports.push(port);
+        }
+        let args_file = dir.path().join(format!("args{p}"));
+        std::fs::write(&args_file, args.join("\n")).unwrap();
+        let mut cmd = Command::new(binary("snmpsimd"));
+        cmd.arg(format!("--cache-dir={}", cache.display()))
+            .arg(format!("--args-from-file={}", args_file.display()));
+        if is_root() {
+            cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
+        }
+        children.push(
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("snmpsimd starts"),
+        );
+    }
+    Agents {
+        children,
+        ports,
+        _dir: dir,
+    }
+}
+
+/// Waits until every agent answers on its last port (it indexes its files first).
+async fn wait_ready(agents: &Agents, processes: usize) {
+    let per = agents.ports.len().div_ceil(processes);
+    let started = Instant::now();
+    for chunk in agents.ports.chunks(per) {
+        let port = *chunk.last().unwrap();
+        loop {
+            let mut s = snmp2::AsyncSession::new_v2c(("127.0.0.1", port), COMMUNITY.as_bytes(), 1)
+                .await
+                .unwrap();
+            let oid = snmp2::Oid::from(SYS_NAME).unwrap();
+            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), s.get(&oid)).await {
+                break;
+            }
+            assert!(
+                started.elapsed() < READY_WITHIN,
+                "snmpsimd did not answer on 127.0.0.1:{port} within {READY_WITHIN:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn fresh_db(backend: &str, i: usize, dir: &Path) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}", dir.join(format!("bench-{i}.db")).display()),
+        _ => {
+            let admin = std::env::var("PARCD_BENCH_PG_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("parcd_bench_printers_{}_{i}", std::process::id());
+            let store = Store::connect(&admin, 1).await.expect("PostgreSQL answers");
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {name}"),
+                format!("CREATE DATABASE {name}"),
+            ] {
+                sqlx::query(&sql)
+                    .execute(store.pool())
+                    .await
+                    .expect("database");
+            }
+            store.close().await;
+            format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+            )
+        }
+    }
+}
+
+fn run_child(exe: &Path, args: &[&str]) -> String {
+    let out = Command::new(exe)
+        .arg("--child")
+        .args(args)
+        .output()
+        .expect("child runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// The child's stdout and stderr.
+fn run_child_logged(exe: &Path, args: &[&str]) -> (String, String) {
+    let out = Command::new(exe)
+        .arg("--child")
+        .args(args)
+        .output()
+        .expect("child runs");
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "{text}{err}");
+    (text, err)
+}
+
+fn field(text: &str, key: &str) -> f64 {
+    text.split_whitespace()
+        .find_map(|f| f.strip_prefix(key)?.parse().ok())
+        .unwrap_or_else(|| panic!("{key} in the child's output: {text}"))
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        match args[2].as_str() {
+            "round" => child_round(&args[3], &args[4]).await,
+            "agent" => {
+                child_agent(&args[3], args[4].parse().unwrap(), args[5].parse().unwrap()).await
+            }
+            other => panic!("unknown child kind {other}"),
+        }
+        return;
+    }
+    let printers: usize = env("PARCD_BENCH_PRINTERS", 1000);
+    let silent_percent: usize = env("PARCD_BENCH_SILENT_PERCENT", 5);
+    let runs: usize = env("PARCD_BENCH_RUNS", 3);
+    let processes: usize = env("PARCD_BENCH_AGENTS", 2).max(1);
+    let only_db = std::env::var("PARCD_BENCH_DB").ok();
+    let silent = printers * silent_percent / 100;
+    let answering = printers - silent;
+
+    let started = Instant::now();
+    let agents = start_agents(answering, processes);
+    wait_ready(&agents, processes).await;
+    let ready = started.elapsed().as_secs_f64();
+    // Printers switched off: sockets that take every request and answer none.
+    let holes: Vec<UdpSocket> = (0..silent)
+        .map(|_| UdpSocket::bind("127.0.0.1:0").expect("a loopback port"))
+        .collect();
+    let mut targets: Vec<String> = agents
+        .ports
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect();
+    targets.extend(
+        holes
+            .iter()
+            .map(|h| format!("127.0.0.1:{}", h.local_addr().unwrap().port())),
+    );
+    // The silent ones spread among the others, as in a real site.
+    fastrand::seed(7);
+    fastrand::shuffle(&mut targets);
+    let source = source(&targets);
+    let exe = std::env::current_exe().expect("own path");
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "printers benchmark: one round over {printers} printers ({silent} silent), \
+         timeout_ms = 1000, retries = 1; {processes} snmpsimd processes, ready in {ready:.0} s; \
+         median of {runs} runs, each run in its own process\n"
+    );
+
+    // The agent alone, at the connector's concurrency: a round sends about 8 requests per
+    // answering printer (3 GETs and 4 or 5 walks of one GETBULK each).
+    let concurrency: usize = env("PARCD_BENCH_CONCURRENCY", 32);
+    let requests = answering * 8;
+    let ports: Vec<String> = agents.ports.iter().map(u16::to_string).collect();
+    let mut agent_secs = Vec::new();
+    for _ in 0..runs {
+        let text = run_child(
+            &exe,
+            &[
+                "agent",
+                &ports.join(","),
+                &requests.to_string(),
+                &concurrency.to_string(),
+            ],
+        );
+        assert!(
+            field(&text, "answered=") as usize >= requests * 99 / 100,
+            "{text}"
+        );
+        agent_secs.push(field(&text, "seconds="));
+    }
+    let a = median(agent_secs);
+    println!(
+        "snmpsimd alone: {requests} GETs, {concurrency} at a time: {a:.2} s, {:.0} requests/s\n",
+        requests as f64 / a
+    );
+
+    println!(
+        "{:<10} {:>10} {:>12} {:>14} {:>12} {:>10} {:>8}",
+        "database", "seconds", "readings", "readings/s", "peak RSS MB", "parcd CPU s", "missed"
+    );
+    let mut index = 0;
+    for backend in ["sqlite", "postgres"] {
+        if only_db.as_deref().is_some_and(|d| d != backend) {
+            continue;
+        }
+        let (mut secs, mut rss, mut stored) = (Vec::new(), Vec::new(), 0.0);
+        let (mut missed, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            index += 1;
+            let db = fresh_db(backend, index, dir.path()).await;
+            let (text, warnings) = run_child_logged(&exe, &["round", &db, &source]);
+            assert_eq!(field(&text, "silent=") as usize, silent, "{text}");
+            // A printer the overloaded agent answered in part reads as not a printer (its
+            // walks came back empty) or not at all: counted, and said.
+            let answered = field(&text, "answered=") as usize;
+            missed.push(answering - answered);
+            if answered < answering {
+                let first = warnings
+                    .lines()
+                    .find(|l| {
+                        l.contains("not a printer")
+                            || l.contains("printer not read") && !l.contains("timeout")
+                    })
+                    .unwrap_or("");
+                eprintln!(
+                    "{backend}: {} answering printers not read; {first}",
+                    answering - answered
+                );
+            }
+            cpu.push(field(&text, "cpu="));
+            stored = field(&text, "stored=");
+            assert_eq!(stored, field(&text, "readings="), "every reading new");
+            secs.push(field(&text, "seconds="));
+            rss.push(field(&text, "rss_kb=") / 1024.0);
+        }
+        let m = median(secs);
+        println!(
+            "{backend:<10} {m:>10.2} {stored:>12.0} {:>14.0} {:>12.0} {:>10.2} {:>8}",
+            stored / m,
+            median(rss),
+            median(cpu),
+            missed.iter().max().copied().unwrap_or(0)
+        );
+    }
+    drop(holes);
+}
