@@ -159,7 +159,9 @@ async fn an_unknown_community_gets_no_answer() {
     let failure = page.failure.as_ref().expect("no printer answered");
     assert_eq!(failure.error_type(), ErrorType::Timeout, "{failure}");
     assert!(
-        page.readings.iter().all(|r| r.quantity == "responding" && r.value == 0.0),
+        page.readings
+            .iter()
+            .all(|r| r.quantity == "responding" && r.value == 0.0),
         "{:?}",
         page.readings
     );
