@@ -117,30 +117,10 @@ impl Tx {
         quantity: &str,
         at: i64,
     ) -> Result<std::collections::HashMap<String, (i64, f64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT subject, at, value FROM readings r WHERE source = $1 AND quantity = $2 \
-             AND at = (SELECT MAX(at) FROM readings l WHERE l.source = r.source \
-               AND l.scope = r.scope AND l.subject = r.subject AND l.quantity = r.quantity \
-               AND l.at <= $3)",
-        )
-        .bind(source.to_string())
-        .bind(quantity.to_string())
-        .bind(at)
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("subject")?,
-                    (r.try_get("at")?, r.try_get("value")?),
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        self.edge_readings(source, quantity, "MAX(at)", "<=", at)
+            .await
     }
-}
 
-impl Tx {
     /// The earliest stored reading of `quantity` at or after `at` for each subject of
     /// `source`: subject → (time, value).
     pub async fn earliest_readings(
@@ -149,17 +129,32 @@ impl Tx {
         quantity: &str,
         at: i64,
     ) -> Result<std::collections::HashMap<String, (i64, f64)>, StoreError> {
-        let rows = sqlx::query(
+        self.edge_readings(source, quantity, "MIN(at)", ">=", at)
+            .await
+    }
+
+    /// For each subject, the reading whose time is `pick` (`MAX(at)` or `MIN(at)`) of those
+    /// with `at <cmp> bound`.
+    async fn edge_readings(
+        &mut self,
+        source: &str,
+        quantity: &str,
+        pick: &str,
+        cmp: &str,
+        bound: i64,
+    ) -> Result<std::collections::HashMap<String, (i64, f64)>, StoreError> {
+        let sql = format!(
             "SELECT subject, at, value FROM readings r WHERE source = $1 AND quantity = $2 \
-             AND at = (SELECT MIN(at) FROM readings l WHERE l.source = r.source \
+             AND at = (SELECT {pick} FROM readings l WHERE l.source = r.source \
                AND l.scope = r.scope AND l.subject = r.subject AND l.quantity = r.quantity \
-               AND l.at >= $3)",
-        )
-        .bind(source.to_string())
-        .bind(quantity.to_string())
-        .bind(at)
-        .fetch_all(self.conn())
-        .await?;
+               AND l.at {cmp} $3)"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(source.to_string())
+            .bind(quantity.to_string())
+            .bind(bound)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok((

@@ -9,7 +9,10 @@ use parcd::config::Config;
 use parcd_fakes::glpi::{PageCounters, generated_at};
 use parcd_fakes::snmp_printers::free_udp_port;
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, metrics_text, sample, sum};
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, glpi, glpi_asset_has_reading, metrics_text, sample,
+    sum,
+};
 use crate::on_both_backends;
 use crate::printers::printer_agent;
 
@@ -65,16 +68,9 @@ async fn the_glpi_printer_log_counts_pages_printed_on_glpi_s_printer(db: TestDb)
     let base = format!("http://{}", daemon.addr);
     let external_id = format!("Printer/{printer}");
     let joined = |source: &'static str, quantity: &'static str, value: u64| {
-        let store = db.store.clone();
-        let external_id = external_id.clone();
-        async move {
-            store
-                .readings_of_asset("glpi", &external_id)
-                .await
-                .unwrap()
-                .iter()
-                .any(|r| r.source == source && r.quantity == quantity && r.value == value as f64)
-        }
+        glpi_asset_has_reading(&db.store, &external_id, move |r| {
+            r.source == source && r.quantity == quantity && r.value == value as f64
+        })
     };
     eventually(90, "both sources' counters join GLPI's printer", || async {
         joined("glpi", "printed_pages", 10_250).await

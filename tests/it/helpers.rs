@@ -451,3 +451,17 @@ pub async fn event_kinds(
         .map(|e| e.kind)
         .collect()
 }
+
+/// Whether one of the readings joined to GLPI's asset `external_id` passes `check`.
+pub async fn glpi_asset_has_reading(
+    store: &Store,
+    external_id: &str,
+    check: impl Fn(&parcd::store::ReadingRow) -> bool,
+) -> bool {
+    store
+        .readings_of_asset("glpi", external_id)
+        .await
+        .unwrap()
+        .iter()
+        .any(check)
+}

@@ -6,7 +6,10 @@
 use parcd::config::Config;
 use parcd_fakes::snmp_printers::{Snmpsim, free_udp_port};
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi, metrics_text, sample, sum};
+use crate::helpers::{
+    Daemon, TestDb, config_text, eventually, glpi, glpi_asset_has_reading, metrics_text, sample,
+    sum,
+};
 use crate::on_both_backends;
 
 const PAGES: u64 = 48_213;
@@ -66,13 +69,10 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
     eventually(
         90,
         "the printer's counter is joined to its GLPI record",
-        || async {
-            db.store
-                .readings_of_asset("glpi", &external_id)
-                .await
-                .unwrap()
-                .iter()
-                .any(|r| r.quantity == "printed_pages" && r.value == PAGES as f64)
+        || {
+            glpi_asset_has_reading(&db.store, &external_id, |r| {
+                r.quantity == "printed_pages" && r.value == PAGES as f64
+            })
         },
     )
     .await;
@@ -132,16 +132,9 @@ async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {
     let port = agent.port;
     drop(agent);
     let pages_stored = |value: u64| {
-        let store = db.store.clone();
-        let external_id = external_id.clone();
-        async move {
-            store
-                .readings_of_asset("glpi", &external_id)
-                .await
-                .unwrap()
-                .iter()
-                .any(|r| r.quantity == "printed_pages" && r.value == value as f64)
-        }
+        glpi_asset_has_reading(&db.store, &external_id, move |r| {
+            r.quantity == "printed_pages" && r.value == value as f64
+        })
     };
     for (counter, printed) in [(PAGES + 500, 500.0), (100, 500.0), (160, 560.0)] {
         let agent = printer_agent(port, &serial, counter);

@@ -13,7 +13,8 @@ use parcd_connectors::{AssetClass, Phase};
 use parcd_fakes::snmp_printers::{Snmpsim, free_udp_port};
 
 use crate::helpers::{
-    Daemon, TestDb, config_text, eventually, get_json, glpi, metrics_text, parcd, sample,
+    Daemon, TestDb, config_text, eventually, get_json, glpi, glpi_asset_has_reading, metrics_text,
+    parcd, sample,
 };
 use crate::on_both_backends;
 
@@ -143,16 +144,9 @@ async fn a_communes_printing_is_counted_once_with_its_paper_co2_sharing_and_cart
     let base = format!("http://{}", daemon.addr);
 
     let stored = |quantity: &'static str, value: f64| {
-        let store = db.store.clone();
-        let external_id = external_id.clone();
-        async move {
-            store
-                .readings_of_asset("glpi", &external_id)
-                .await
-                .unwrap()
-                .iter()
-                .any(|r| r.quantity == quantity && r.value == value)
-        }
+        glpi_asset_has_reading(&db.store, &external_id, move |r| {
+            r.quantity == quantity && r.value == value
+        })
     };
     eventually(90, "the first counters are read", || {
         stored("printed_pages", PAGES as f64)
