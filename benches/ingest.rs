@@ -2,13 +2,18 @@
 //!
 //! A full sync of 100,000 devices from each kind of inventory, through the real connectors
 //! (GLPI and Snipe-IT over HTTP on loopback from their fakes, spreadsheet files on disk),
-//! into SQLite and into PostgreSQL, next to a raw bulk insert of the GLPI asset rows into the
-//! same database: the ratio shows how near ingest comes to the database's own limit. Every
-//! measured run is a child process, so its peak RSS (VmHWM) is its own and the fakes' memory
-//! (in the parent) is not counted.
+//! into SQLite and into PostgreSQL, next to a raw bulk insert of the GLPI asset rows (every
+//! column, as ingest fills them) into the same database in the same run: "% of raw" shows
+//! how near each path comes to the database's own limit. Every measured run is a child
+//! process, so its peak RSS (VmHWM) is its own and the fakes' memory (in the parent) is not
+//! counted. Each figure is printed with the load average (1 minute) when its runs ended:
+//! the machine is shared.
 //!
 //! After each sync, the AGEC, REEN and DEEE figures are recomputed from the store, as the
 //! daemon does after a burst of changes.
+//!
+//! A million devices: `PARCD_BENCH_ASSETS=1000000 cargo bench --bench ingest` (each
+//! database is dropped once measured, the spreadsheet files when the run ends).
 //!
 //! Environment: PARCD_BENCH_ASSETS (100000), PARCD_BENCH_RUNS (3), PARCD_BENCH_PG_URL
 //! (postgres://postgres@127.0.0.1:5432/postgres). To look at some paths: PARCD_BENCH_ONLY
@@ -18,6 +23,9 @@
 
 use std::process::Command;
 use std::time::Instant;
+
+mod support;
+use support::peak_rss_kb;
 
 use parcd::config::Config;
 use parcd::poll::sync::{SourceRuntime, run_sync};
@@ -42,17 +50,6 @@ fn config(db: &str, source: &str) -> Config {
         "[database]\nurl = \"{db}\"\n[[sources]]\nname = \"bench\"\n{source}\n"
     ))
     .expect("bench config")
-}
-
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 async fn child(kind: &str, db: &str, source: &str) {
@@ -102,8 +99,10 @@ async fn child(kind: &str, db: &str, source: &str) {
             );
         }
         "raw" => {
-            // Read everything first (not timed): the baseline is the database alone.
-            let mut records: Vec<AssetRecord> = Vec::new();
+            // Only the inserts are timed: the baseline is the database alone. Pages are
+            // written as they are read, so that memory stays bounded at a million rows.
+            let mut secs = 0.0;
+            let mut written = 0;
             let mut cursor = None;
             loop {
                 let page = rt
@@ -111,82 +110,124 @@ async fn child(kind: &str, db: &str, source: &str) {
                     .poll(PollRequest {
                         mode: SyncMode::Full,
                         cursor: cursor.as_ref(),
+                        inventory: &[],
                     })
                     .await
                     .expect("poll");
-                records.extend(page.records);
+                let start = Instant::now();
+                raw_insert(&store, &page.records).await;
+                secs += start.elapsed().as_secs_f64();
+                written += page.records.len();
                 if page.done {
                     break;
                 }
                 cursor = Some(page.cursor);
             }
-            let start = Instant::now();
-            raw_insert(&store, &records).await;
-            let secs = start.elapsed().as_secs_f64();
-            println!(
-                "seconds={secs} assets={} rss_kb={}",
-                records.len(),
-                peak_rss_kb()
-            );
+            println!("seconds={secs} assets={written} rss_kb={}", peak_rss_kb());
         }
         other => panic!("unknown child kind {other}"),
     }
     store.close().await;
 }
 
-/// The same asset rows as ingest writes, in multi-row INSERTs of 1,000 rows, one transaction
-/// per 1,000 rows (ingest's page size), with no diff, no events and no purchases.
+/// The same asset rows as ingest writes, every column of `assets` filled as ingest fills
+/// it, in multi-row INSERTs of 1,000 rows, one transaction per 1,000 rows (ingest's page
+/// size), with no diff, no events and no purchases.
 async fn raw_insert(store: &Store, records: &[AssetRecord]) {
-    const COLS: usize = 11;
+    const COLS: usize = 25;
     // The same placeholders as the store uses: numbered ones make SQLite search a list.
-    let ph = |n: usize| match store.backend() {
+    let backend = store.backend();
+    let ph = |n: usize| match backend {
         parcd::store::Backend::Sqlite => "?".to_string(),
         parcd::store::Backend::Postgres => format!("${n}"),
     };
     for chunk in records.chunks(1000) {
         let mut tx = store.pool().begin().await.expect("tx");
         let mut sql = String::from(
-            "INSERT INTO assets (source, external_id, item_type, class, name, serial, model, entity, \
-             phase, status_mapped, record_hash, event_seq, first_seen_at, updated_at) VALUES ",
+            "INSERT INTO assets (source, external_id, item_type, class, name, serial, serial_key, \
+             inventory_number, type_name, model, manufacturer, entity, location, status, phase, \
+             status_mapped, rated_power_mw, addresses, source_modified_at, record_hash, \
+             event_seq, first_seen_at, updated_at, vanished_at, seen_sync_id) VALUES ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let b = i * COLS;
-            sql.push_str(&format!(
-                "('bench', {}, {}, {}, {}, {}, {}, {}, {}, 1, {}, 1, {}, {})",
-                ph(b + 1),
-                ph(b + 2),
-                ph(b + 3),
-                ph(b + 4),
-                ph(b + 5),
-                ph(b + 6),
-                ph(b + 7),
-                ph(b + 8),
-                ph(b + 9),
-                ph(b + 10),
-                ph(b + 11)
-            ));
+            let cells: Vec<String> = (1..=COLS).map(|c| ph(i * COLS + c)).collect();
+            sql.push('(');
+            sql.push_str(&cells.join(", "));
+            sql.push(')');
         }
         let mut q = sqlx::query(&sql);
         for r in chunk {
             q = q
+                .bind("bench")
                 .bind(r.external_id.clone())
                 .bind(r.item_type.clone())
                 .bind(r.class.as_str())
                 .bind(r.name.clone())
                 .bind(r.serial.clone())
+                .bind(
+                    r.serial
+                        .as_deref()
+                        .and_then(parcd_connectors::reading::join_key),
+                )
+                .bind(r.inventory_number.clone())
+                .bind(r.type_name.clone())
                 .bind(r.model.clone())
+                .bind(r.manufacturer.clone())
                 .bind(r.entity.clone())
+                .bind(r.location.clone())
+                .bind(r.status.clone())
                 .bind(r.phase.as_str())
+                .bind(i64::from(r.status_mapped))
+                .bind(r.rated_power_w.map(|w| (w * 1000.0).round() as i64))
+                .bind((!r.addresses.is_empty()).then(|| r.addresses.join(" ")))
+                .bind(r.modified_at.clone())
+                .bind(0_i64)
+                .bind(1_i64)
                 .bind(0_i64)
                 .bind(0_i64)
-                .bind(0_i64);
+                .bind(None::<i64>)
+                .bind("bench-sync");
         }
         q.execute(&mut *tx).await.expect("raw insert");
         tx.commit().await.expect("commit");
     }
+}
+
+/// The load average over the last minute, noted with each figure: the machine is shared.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Drops a PostgreSQL database once measured (a SQLite file goes with the temp dir): a
+/// million-asset run leaves gigabytes otherwise.
+async fn drop_db(backend: &str, url: &str) {
+    if backend == "sqlite" {
+        let path = url.trim_start_matches("sqlite://");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        return;
+    }
+    let (_, name) = url.rsplit_once('/').expect("database URL");
+    let store = Store::connect(&admin_url(), 1)
+        .await
+        .expect("PostgreSQL answers");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(store.pool())
+        .await
+        .expect("drop");
+    store.close().await;
+}
+
+fn admin_url() -> String {
+    std::env::var("PARCD_BENCH_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -198,8 +239,7 @@ async fn fresh_db(backend: &str, i: usize, dir: &std::path::Path) -> String {
     match backend {
         "sqlite" => format!("sqlite://{}", dir.join(format!("bench-{i}.db")).display()),
         _ => {
-            let admin = std::env::var("PARCD_BENCH_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let admin = admin_url();
             let name = format!("parcd_bench_{}_{i}", std::process::id());
             let store = Store::connect(&admin, 1).await.expect("PostgreSQL answers");
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
@@ -235,86 +275,104 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let fleet = Fleet::generate(&FleetSpec {
-        assets,
-        seed: 42,
-        templates: 5,
-    });
-    let n = fleet.len();
-    let sim = Simulator::start(
-        fleet,
-        SimOptions {
-            app_token: None,
-            user_token: TOKEN.into(),
-            login: None,
-        },
-    )
-    .await
-    .expect("simulator");
-    let snipeit = parcd_fakes::snipeit::SnipeitFake::start(
-        parcd_fakes::snipeit::Fleet::generate(&parcd_fakes::snipeit::FleetSpec {
+    let only = std::env::var("PARCD_BENCH_ONLY").ok();
+    let wanted = |label: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|l| l.trim() == label))
+    };
+    // Only the sources measured are generated: at a million devices each fake holds its
+    // fleet in memory.
+    let mut n = assets;
+    let mut benches = Vec::new();
+    let mut _servers = (None, None);
+    if wanted("glpi") || wanted("raw") {
+        let fleet = Fleet::generate(&FleetSpec {
             assets,
             seed: 42,
-        }),
-        parcd_fakes::snipeit::FakeOptions {
-            token: TOKEN.into(),
-            denied_token: None,
-        },
-    )
-    .await
-    .expect("Snipe-IT fake");
-    // The spreadsheet exports a DSI hands over: a French CSV and an XLSX of the same fleet.
-    let files = tempfile::tempdir().expect("temp dir");
-    let sheet =
-        parcd_fakes::inventory_file::Fleet::generate(&parcd_fakes::inventory_file::FleetSpec {
-            devices: assets,
-            seed: 42,
+            templates: 5,
         });
-    let csv = files.path().join("parc.csv");
-    sheet
-        .write_csv(&csv, &parcd_fakes::inventory_file::CsvOptions::default())
-        .expect("CSV written");
-    let xlsx = files.path().join("parc.xlsx");
-    sheet
-        .write_xlsx(&xlsx, &parcd_fakes::inventory_file::XlsxOptions::default())
-        .expect("XLSX written");
-    drop(sheet);
-    let benches = [
-        Bench {
+        n = fleet.len();
+        let sim = Simulator::start(
+            fleet,
+            SimOptions {
+                app_token: None,
+                user_token: TOKEN.into(),
+                login: None,
+            },
+        )
+        .await
+        .expect("simulator");
+        benches.push(Bench {
             label: "glpi",
             source: format!(
                 "kind = \"glpi\"\nurl = \"{}\"\nuser_token = \"{TOKEN}\"\npage_size = 1000",
                 sim.base_url()
             ),
-        },
-        Bench {
+        });
+        _servers.0 = Some(sim);
+    }
+    if wanted("snipeit") {
+        let snipeit = parcd_fakes::snipeit::SnipeitFake::start(
+            parcd_fakes::snipeit::Fleet::generate(&parcd_fakes::snipeit::FleetSpec {
+                assets,
+                seed: 42,
+            }),
+            parcd_fakes::snipeit::FakeOptions {
+                token: TOKEN.into(),
+                denied_token: None,
+            },
+        )
+        .await
+        .expect("Snipe-IT fake");
+        benches.push(Bench {
             label: "snipeit",
             source: format!(
                 "kind = \"snipeit\"\nurl = \"{}\"\napi_token = \"{TOKEN}\"\npage_size = 500",
                 snipeit.base_url()
             ),
-        },
-        Bench {
-            label: "csv",
-            source: format!("kind = \"inventory_file\"\npath = \"{}\"", csv.display()),
-        },
-        Bench {
-            label: "xlsx",
-            source: format!("kind = \"inventory_file\"\npath = \"{}\"", xlsx.display()),
-        },
-    ];
+        });
+        _servers.1 = Some(snipeit);
+    }
+    // The spreadsheet exports a DSI hands over: a French CSV and an XLSX of the same fleet.
+    let files = tempfile::tempdir().expect("temp dir");
+    if wanted("csv") || wanted("xlsx") {
+        let sheet =
+            parcd_fakes::inventory_file::Fleet::generate(&parcd_fakes::inventory_file::FleetSpec {
+                devices: assets,
+                seed: 42,
+            });
+        if wanted("csv") {
+            let csv = files.path().join("parc.csv");
+            sheet
+                .write_csv(&csv, &parcd_fakes::inventory_file::CsvOptions::default())
+                .expect("CSV written");
+            benches.push(Bench {
+                label: "csv",
+                source: format!("kind = \"inventory_file\"\npath = \"{}\"", csv.display()),
+            });
+        }
+        if wanted("xlsx") {
+            let xlsx = files.path().join("parc.xlsx");
+            sheet
+                .write_xlsx(&xlsx, &parcd_fakes::inventory_file::XlsxOptions::default())
+                .expect("XLSX written");
+            benches.push(Bench {
+                label: "xlsx",
+                source: format!("kind = \"inventory_file\"\npath = \"{}\"", xlsx.display()),
+            });
+        }
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let exe = std::env::current_exe().expect("own path");
     println!(
         "ingest benchmark: {n} GLPI assets ({assets} asked of every source), median of {runs} runs, each run in its own process\n"
     );
     println!(
-        "{:<10} {:<20} {:>10} {:>12} {:>12}",
-        "database", "what", "seconds", "assets/s", "peak RSS MB"
+        "{:<10} {:<20} {:>9} {:>10} {:>8} {:>9} {:>6}",
+        "database", "what", "seconds", "assets/s", "% of raw", "RSS MB", "load"
     );
     let mut index = 0;
     let mut circularity = Vec::new();
-    let only = std::env::var("PARCD_BENCH_ONLY").ok();
     let only_db = std::env::var("PARCD_BENCH_DB").ok();
     let wrap: Vec<String> = std::env::var("PARCD_BENCH_WRAP")
         .map(|w| w.split_whitespace().map(str::to_string).collect())
@@ -323,26 +381,29 @@ async fn main() {
         if only_db.as_deref().is_some_and(|d| d != backend) {
             continue;
         }
-        let mut glpi_sync = None;
-        let mut raw = None;
+        // The raw insert first, so that each path is printed with its share of its speed.
+        let mut raw_speed = None;
+        // The raw insert reads GLPI's fleet, generated whenever it is wanted.
         let raw_bench = Bench {
-            label: "raw insert (glpi rows)",
-            source: benches[0].source.clone(),
+            label: "raw",
+            source: benches
+                .iter()
+                .find(|b| b.label == "glpi")
+                .map(|b| b.source.clone())
+                .unwrap_or_default(),
         };
-        for (kind, bench) in benches
-            .iter()
-            .map(|b| ("sync", b))
-            .chain(std::iter::once(("raw", &raw_bench)))
+        for (kind, bench) in
+            std::iter::once(("raw", &raw_bench)).chain(benches.iter().map(|b| ("sync", b)))
         {
-            let label = if kind == "raw" { "raw" } else { bench.label };
             if only
                 .as_deref()
-                .is_some_and(|o| !o.split(',').any(|l| l.trim() == label))
+                .is_some_and(|o| !o.split(',').any(|l| l.trim() == bench.label))
             {
                 continue;
             }
             let mut secs = Vec::new();
             let mut rss = Vec::new();
+            let mut loads = Vec::new();
             let mut stored = 0;
             for _ in 0..runs {
                 index += 1;
@@ -365,6 +426,8 @@ async fn main() {
                     .args(["--child", child_kind, &db, &bench.source])
                     .output()
                     .expect("child runs");
+                loads.push(load_average());
+                drop_db(backend, &db).await;
                 let text = String::from_utf8_lossy(&out.stdout);
                 assert!(
                     out.status.success(),
@@ -396,28 +459,23 @@ async fn main() {
                 }
             }
             let m = median(secs);
+            let speed = stored as f64 / m;
             if kind == "raw" {
-                raw = Some(m);
-            } else if bench.label == "glpi" {
-                glpi_sync = Some(m);
+                raw_speed = Some(speed);
             }
             let label = if kind == "sync" {
                 format!("full sync {}", bench.label)
             } else {
-                bench.label.to_string()
+                "raw insert (glpi rows)".to_string()
             };
+            let share = raw_speed.map_or("-".to_string(), |r| format!("{:.0}", 100.0 * speed / r));
             println!(
-                "{backend:<10} {label:<20} {m:>10.2} {:>12.0} {:>12.0}",
-                stored as f64 / m,
-                median(rss)
+                "{backend:<10} {label:<20} {m:>9.2} {speed:>10.0} {share:>8} {:>9.0} {:>6.2}",
+                median(rss),
+                median(loads)
             );
         }
-        if let (Some(sync), Some(raw)) = (glpi_sync, raw) {
-            println!(
-                "{backend:<10} ratio: GLPI ingest runs at {:.0} % of the raw insert's speed\n",
-                100.0 * raw / sync
-            );
-        }
+        println!();
     }
     for backend in ["sqlite", "postgres"] {
         let runs: Vec<_> = circularity.iter().filter(|(b, ..)| *b == backend).collect();

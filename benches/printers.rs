@@ -2,35 +2,46 @@
 //!
 //! One full round over 1,000 simulated printers, 5 % of them silent, through the real
 //! connector and `run_sync`, into SQLite and into PostgreSQL: wall seconds, readings stored
-//! per second and peak RSS. The printers are snmpsimd (the real agent of the tests) on
-//! 127.0.0.1, one UDP port each: every port serves its own data file (snmpsimd picks the
-//! file by community and transport, `parc/1.3.6.1.6.1.1.<n>.snmprec`), two thirds of them an
-//! HP mono laser and one third a Ricoh A3 colour MFP with the PWG counter MIB and its media
-//! table (the connector's test data, each with its own serial and counters). The silent
-//! printers are UDP sockets that take every request and answer none: a printer switched off,
-//! the slowest case (`timeout_ms × (retries + 1)` each). The source is `timeout_ms = 1000`,
-//! `retries = 1` and the default `concurrency`.
+//! per second, peak RSS and parcd's CPU seconds. The printers are snmpsimd (the real agent
+//! of the tests) on 127.0.0.1, one UDP port each: every port serves its own data file
+//! (snmpsimd picks the file by community and transport, `parc/1.3.6.1.6.1.1.<n>.snmprec`),
+//! two thirds of them an HP mono laser and one third a Ricoh A3 colour MFP with the PWG
+//! counter MIB and its media table (the connector's test data, each with its own serial and
+//! counters). snmpsimd runs with its light SNMPv1/v2c architecture (`--v2c-arch`), several
+//! processes sharing the ports. The silent printers are UDP sockets that take every request
+//! and answer none: a printer switched off, the slowest case (`timeout_ms × (retries + 1)`
+//! each). The source is `timeout_ms = 1000`, `retries = 1` and the default `concurrency`.
 //!
-//! The agent's own pace is measured too, without parcd: the same number of requests as a
-//! round sends, one GET each, `concurrency` at a time over snmp2 directly. A round cannot
-//! beat it.
+//! Figures that do not depend on the machine's load come first: the requests the connector
+//! sends to read one printer of each model, and the objects the agent answers (counted by a
+//! relay between them). Then the agent's own pace, without parcd: GETs of one object,
+//! `concurrency` at a time over snmp2 directly, as many as a round sends. Then the rounds;
+//! and the same rounds against parcd's in-process demo agent (the `parcd demo` printers,
+//! in a child process), which shows parcd's own limit rather than snmpsimd's.
 //!
-//! Every measured run is a child process, so its peak RSS (VmHWM) is its own. Environment:
-//! PARCD_BENCH_PRINTERS (1000), PARCD_BENCH_SILENT_PERCENT (5), PARCD_BENCH_RUNS (3),
-//! PARCD_BENCH_AGENTS (snmpsimd processes the ports are shared among, 2: one per core),
-//! PARCD_BENCH_CONCURRENCY (the connector's default), PARCD_BENCH_PG_URL
-//! (postgres://postgres@127.0.0.1:5432/postgres), PARCD_BENCH_DB (sqlite or postgres).
+//! Every measured run is a child process, so its peak RSS (VmHWM) and CPU time are its own.
+//! Environment: PARCD_BENCH_PRINTERS (1000), PARCD_BENCH_SILENT_PERCENT (5),
+//! PARCD_BENCH_RUNS (3), PARCD_BENCH_AGENTS (snmpsimd processes the ports are shared among,
+//! 2: one per core; 4 was slower), PARCD_BENCH_SNMPSIM_ARCH (`v2c`, or `v3` for snmpsimd's full SNMP engine),
+//! PARCD_BENCH_AGENT (`snmpsim` or `demo`: one kind of agent only), PARCD_BENCH_CONCURRENCY
+//! (the connector's default), PARCD_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres),
+//! PARCD_BENCH_DB (sqlite or postgres).
 
 use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{cpu_seconds, env, peak_rss_kb};
 
 use parcd::config::Config;
 use parcd::poll::sync::{SourceRuntime, run_sync};
 use parcd::store::Store;
-use parcd_connectors::{SyncMode, build_connector};
+use parcd_connectors::{PollRequest, SyncMode, build_connector};
+use parcd_fakes::snmp_printers::agent::{Make, Ports, PrinterAgents, PrinterSpec};
 use parcd_fakes::snmp_printers::{binary, free_udp_port, is_root};
 
 /// The daemon's allocator (src/main.rs), so that the figures are the daemon's.
@@ -42,36 +53,6 @@ const COMMUNITY: &str = "parc";
 const READY_WITHIN: Duration = Duration::from_secs(300);
 /// The GET a probe sends: sysName.0.
 const SYS_NAME: &[u64] = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
-
-fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// CPU seconds this process used (user + system), from /proc (clock ticks of 1/100 s).
-fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = &s[s.rfind(')')? + 2..];
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
-        })
-        .unwrap_or(0.0)
-}
-
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// The `[[sources]]` keys of the round.
 fn source(targets: &[String]) -> String {
@@ -159,11 +140,14 @@ async fn child_agent(ports: &str, requests: usize, concurrency: usize) {
     println!("seconds={secs} answered={answered}");
 }
 
-/// Where snmpsimd looks for a port's file of the community: over SNMPv2c it takes the
-/// community's context name, the MD5 of the community in hexadecimal, and appends the
-/// transport (`probeContext` in snmpsimd).
-fn community_dir() -> String {
+/// Where snmpsimd looks for a port's file of the community: the community, or with its
+/// full SNMP engine the community's context name (the MD5 of the community in
+/// hexadecimal), to which it appends the transport (`probeContext` in snmpsimd).
+fn community_dir(v2c_arch: bool) -> String {
     use std::io::Write;
+    if v2c_arch {
+        return COMMUNITY.to_string();
+    }
     let mut md5 = Command::new("md5sum")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -224,7 +208,7 @@ fn printer_file(n: usize, templates: &[(String, &str)]) -> String {
         + "\n"
 }
 
-fn start_agents(printers: usize, processes: usize) -> Agents {
+fn start_agents(printers: usize, processes: usize, v2c_arch: bool) -> Agents {
     let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("connectors/snmp_printers/testdata");
     let read = |f: &str| std::fs::read_to_string(testdata.join(f)).expect("test data");
     let templates = vec![
@@ -240,7 +224,7 @@ fn start_agents(printers: usize, processes: usize) -> Agents {
     for p in 0..processes {
         let data = dir.path().join(format!("data{p}"));
         let cache = dir.path().join(format!("cache{p}"));
-        let files = data.join(community_dir());
+        let files = data.join(community_dir(v2c_arch));
         std::fs::create_dir_all(&files).unwrap();
         std::fs::create_dir_all(&cache).unwrap();
         for d in [&data, &files] {
@@ -252,8 +236,9 @@ fn start_agents(printers: usize, processes: usize) -> Agents {
         let fallback = data.join(format!("{COMMUNITY}.snmprec"));
         std::fs::write(&fallback, "1.3.6.1.2.1.1.5.0|4|no-file-for-this-port\n").unwrap();
         set_mode(&fallback, 0o644);
-        // Endpoints and data go through a file (snmpsimd's way for many endpoints).
-        let mut args = vec![format!("--data-dir={}", data.display())];
+        // Endpoints go through a file (snmpsimd's way for many endpoints); the data
+        // directory on the command line, where --v2c-arch reads it.
+        let mut args = Vec::new();
         let mine = (p * per)..((p + 1) * per).min(printers);
         for (transport, n) in mine.enumerate() {
             let port = free_udp_port();
@@ -266,8 +251,16 @@ fn start_agents(printers: usize, processes: usize) -> Agents {
         let args_file = dir.path().join(format!("args{p}"));
         std::fs::write(&args_file, args.join("\n")).unwrap();
         let mut cmd = Command::new(binary("snmpsimd"));
-        cmd.arg(format!("--cache-dir={}", cache.display()))
-            .arg(format!("--args-from-file={}", args_file.display()));
+        cmd.arg(format!("--data-dir={}", data.display()))
+            .arg(format!("--cache-dir={}", cache.display()))
+            .arg(format!("--args-from-file={}", args_file.display()))
+            // Its log lines are formatted whatever the method; null at least writes none.
+            .arg("--logging-method=null");
+        if v2c_arch {
+            // The light architecture: no SNMPv3 engine, message processing or access
+            // control between the datagram and the data file.
+            cmd.arg("--v2c-arch");
+        }
         if is_root() {
             cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
         }
@@ -376,40 +369,193 @@ fn field(text: &str, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} in the child's output: {text}"))
 }
 
-#[tokio::main]
-async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--child") {
-        match args[2].as_str() {
-            "round" => child_round(&args[3], &args[4]).await,
-            "agent" => {
-                child_agent(&args[3], args[4].parse().unwrap(), args[5].parse().unwrap()).await
-            }
-            other => panic!("unknown child kind {other}"),
-        }
-        return;
-    }
-    let printers: usize = env("PARCD_BENCH_PRINTERS", 1000);
-    let silent_percent: usize = env("PARCD_BENCH_SILENT_PERCENT", 5);
-    let runs: usize = env("PARCD_BENCH_RUNS", 3);
-    let processes: usize = env("PARCD_BENCH_AGENTS", 2).max(1);
-    let only_db = std::env::var("PARCD_BENCH_DB").ok();
-    let silent = printers * silent_percent / 100;
-    let answering = printers - silent;
+/// A relay between the connector and one agent's port, counting what goes through.
+struct Relay {
+    port: u16,
+    requests: Arc<AtomicUsize>,
+    /// Objects in the agent's answers: its work.
+    answered: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
 
-    let started = Instant::now();
-    let agents = start_agents(answering, processes);
-    wait_ready(&agents, processes).await;
-    let ready = started.elapsed().as_secs_f64();
-    // Printers switched off: sockets that take every request and answer none.
-    let holes: Vec<UdpSocket> = (0..silent)
-        .map(|_| UdpSocket::bind("127.0.0.1:0").expect("a loopback port"))
-        .collect();
-    let mut targets: Vec<String> = agents
-        .ports
+impl Relay {
+    async fn start(agent_port: u16) -> Relay {
+        let front = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let back = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        back.connect(("127.0.0.1", agent_port))
+            .await
+            .expect("connect");
+        let port = front.local_addr().expect("bound").port();
+        let (requests, answered) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (r, a) = (requests.clone(), answered.clone());
+        let task = tokio::spawn(async move {
+            let (mut ask, mut answer) = (vec![0u8; 65536], vec![0u8; 65536]);
+            let mut client = None;
+            loop {
+                tokio::select! {
+                    Ok((n, from)) = front.recv_from(&mut ask) => {
+                        client = Some(from);
+                        r.fetch_add(1, Ordering::Relaxed);
+                        let _ = back.send(&ask[..n]).await;
+                    }
+                    Ok(n) = back.recv(&mut answer) => {
+                        if let Ok(pdu) = snmp2::Pdu::from_bytes(&answer[..n]) {
+                            a.fetch_add(pdu.varbinds.clone().count(), Ordering::Relaxed);
+                        }
+                        if let Some(c) = client {
+                            let _ = front.send_to(&answer[..n], c).await;
+                        }
+                    }
+                }
+            }
+        });
+        Relay {
+            port,
+            requests,
+            answered,
+            task,
+        }
+    }
+}
+
+/// One round through relays over the first printer of each model: (requests, objects
+/// answered) per printer, in the order of `models`.
+async fn count_requests(models: &[(&str, u16)]) -> Vec<(usize, usize)> {
+    let mut relays = Vec::new();
+    for (_, port) in models {
+        relays.push(Relay::start(*port).await);
+    }
+    let targets: Vec<String> = relays
         .iter()
-        .map(|p| format!("127.0.0.1:{p}"))
+        .map(|r| format!("127.0.0.1:{}", r.port))
         .collect();
+    let config = Config::from_toml(&format!(
+        "[[sources]]\nname = \"count\"\n{}\n",
+        source(&targets)
+    ))
+    .expect("count config");
+    let connector = build_connector(&config.sources[0].connector).expect("connector");
+    let page = connector
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+            inventory: &[],
+        })
+        .await
+        .expect("a round");
+    let read = page
+        .readings
+        .iter()
+        .filter(|r| r.quantity == "responding" && r.value >= 1.0)
+        .count();
+    assert_eq!(read, models.len(), "every counted printer answers");
+    relays
+        .into_iter()
+        .map(|r| {
+            r.task.abort();
+            (
+                r.requests.load(Ordering::Relaxed),
+                r.answered.load(Ordering::Relaxed),
+            )
+        })
+        .collect()
+}
+
+/// The demo's printers, in the child: `n` of them (two thirds HP mono lasers, one third
+/// PWG colour MFPs), their targets printed on one line, served until stdin closes.
+async fn child_demo_agents(n: usize) {
+    let specs = (0..n)
+        .map(|i| {
+            let (make, colour) = if i % 3 == 2 {
+                (Make::Pwg, true)
+            } else {
+                (Make::Hp, false)
+            };
+            PrinterSpec {
+                serial: format!("BENCH{i:05}"),
+                sys_name: format!("PRN-{i:05}"),
+                sys_descr: format!("{make:?} bench printer"),
+                model: format!("{make:?} Model {i}"),
+                make,
+                colour,
+                pages: 20_000 + i as u64,
+                pages_per_round: 8,
+                nearly_empty: false,
+                switched_off: false,
+            }
+        })
+        .collect();
+    let agents = PrinterAgents::start(specs, COMMUNITY, Ports::Ephemeral)
+        .await
+        .expect("the demo printers start");
+    println!("targets={}", agents.targets().join(","));
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+    })
+    .await
+    .expect("stdin read");
+    println!("cpu={}", cpu_seconds());
+}
+
+/// The demo's printers in a child process, until dropped.
+struct DemoAgents {
+    child: Child,
+    ports: Vec<u16>,
+}
+
+impl DemoAgents {
+    fn start(exe: &Path, printers: usize) -> DemoAgents {
+        use std::io::BufRead;
+        let mut child = Command::new(exe)
+            .args(["--child", "demo-agents", &printers.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the demo agents start");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the demo agents' targets");
+        let ports = line
+            .trim()
+            .strip_prefix("targets=")
+            .expect("targets=")
+            .split(',')
+            .map(|t| {
+                t.rsplit_once(':')
+                    .expect("host:port")
+                    .1
+                    .parse()
+                    .expect("a port")
+            })
+            .collect();
+        DemoAgents { child, ports }
+    }
+
+    /// Stops the agents; their CPU seconds.
+    fn stop(mut self) -> f64 {
+        use std::io::Read;
+        drop(self.child.stdin.take());
+        let mut rest = String::new();
+        let _ = self
+            .child
+            .stdout
+            .as_mut()
+            .expect("stdout")
+            .read_to_string(&mut rest);
+        let _ = self.child.wait();
+        field(&rest, "cpu=")
+    }
+}
+
+/// The round's targets: the answering ports and the silent sockets, mixed.
+fn targets(ports: &[u16], holes: &[UdpSocket]) -> Vec<String> {
+    let mut targets: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
     targets.extend(
         holes
             .iter()
@@ -418,48 +564,23 @@ async fn main() {
     // The silent ones spread among the others, as in a real site.
     fastrand::seed(7);
     fastrand::shuffle(&mut targets);
-    let source = source(&targets);
-    let exe = std::env::current_exe().expect("own path");
-    let dir = tempfile::tempdir().expect("temp dir");
-    println!(
-        "printers benchmark: one round over {printers} printers ({silent} silent), \
-         timeout_ms = 1000, retries = 1; {processes} snmpsimd processes, ready in {ready:.0} s; \
-         median of {runs} runs, each run in its own process\n"
-    );
+    targets
+}
 
-    // The agent alone, at the connector's concurrency: a round sends about 8 requests per
-    // answering printer (3 GETs and 4 or 5 walks of one GETBULK each).
-    let concurrency: usize = env("PARCD_BENCH_CONCURRENCY", 32);
-    let requests = answering * 8;
-    let ports: Vec<String> = agents.ports.iter().map(u16::to_string).collect();
-    let mut agent_secs = Vec::new();
-    for _ in 0..runs {
-        let text = run_child(
-            &exe,
-            &[
-                "agent",
-                &ports.join(","),
-                &requests.to_string(),
-                &concurrency.to_string(),
-            ],
-        );
-        assert!(
-            field(&text, "answered=") as usize >= requests * 99 / 100,
-            "{text}"
-        );
-        agent_secs.push(field(&text, "seconds="));
-    }
-    let a = median(agent_secs);
-    println!(
-        "snmpsimd alone: {requests} GETs, {concurrency} at a time: {a:.2} s, {:.0} requests/s\n",
-        requests as f64 / a
-    );
-
+/// `runs` rounds on each database; one line of medians per database.
+async fn rounds(
+    exe: &Path,
+    source: &str,
+    answering: usize,
+    silent: usize,
+    runs: usize,
+    dir: &Path,
+) {
+    let only_db = std::env::var("PARCD_BENCH_DB").ok();
     println!(
         "{:<10} {:>10} {:>12} {:>14} {:>12} {:>10} {:>8}",
         "database", "seconds", "readings", "readings/s", "peak RSS MB", "parcd CPU s", "missed"
     );
-    let mut index = 0;
     for backend in ["sqlite", "postgres"] {
         if only_db.as_deref().is_some_and(|d| d != backend) {
             continue;
@@ -467,12 +588,14 @@ async fn main() {
         let (mut secs, mut rss, mut stored) = (Vec::new(), Vec::new(), 0.0);
         let (mut missed, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            index += 1;
-            let db = fresh_db(backend, index, dir.path()).await;
-            let (text, warnings) = run_child_logged(&exe, &["round", &db, &source]);
-            assert_eq!(field(&text, "silent=") as usize, silent, "{text}");
+            let index = ROUND.fetch_add(1, Ordering::Relaxed);
+            let db = fresh_db(backend, index, dir).await;
+            let (text, warnings) = run_child_logged(exe, &["round", &db, source]);
+            // The silent sockets, and any answering printer the agent left unanswered
+            // (counted in `missed`).
+            assert!(field(&text, "silent=") as usize >= silent, "{text}");
             // A printer the overloaded agent answered in part reads as not a printer (its
-            // walks came back empty) or not at all: counted, and said.
+            // tables came back empty) or not at all: counted, and said.
             let answered = field(&text, "answered=") as usize;
             missed.push(answering - answered);
             if answered < answering {
@@ -502,6 +625,109 @@ async fn main() {
             median(cpu),
             missed.iter().max().copied().unwrap_or(0)
         );
+    }
+    println!();
+}
+
+/// Numbers the databases of the runs.
+static ROUND: AtomicUsize = AtomicUsize::new(0);
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        match args[2].as_str() {
+            "round" => child_round(&args[3], &args[4]).await,
+            "agent" => {
+                child_agent(&args[3], args[4].parse().unwrap(), args[5].parse().unwrap()).await
+            }
+            "demo-agents" => child_demo_agents(args[3].parse().unwrap()).await,
+            other => panic!("unknown child kind {other}"),
+        }
+        return;
+    }
+    let printers: usize = env("PARCD_BENCH_PRINTERS", 1000);
+    let silent_percent: usize = env("PARCD_BENCH_SILENT_PERCENT", 5);
+    let runs: usize = env("PARCD_BENCH_RUNS", 3);
+    let processes: usize = env("PARCD_BENCH_AGENTS", 2).max(1);
+    let v2c_arch = std::env::var("PARCD_BENCH_SNMPSIM_ARCH").as_deref() != Ok("v3");
+    let only_agent = std::env::var("PARCD_BENCH_AGENT").ok();
+    let concurrency: usize = env("PARCD_BENCH_CONCURRENCY", 32);
+    let silent = printers * silent_percent / 100;
+    let answering = printers - silent;
+    let exe = std::env::current_exe().expect("own path");
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Printers switched off: sockets that take every request and answer none.
+    let holes: Vec<UdpSocket> = (0..silent)
+        .map(|_| UdpSocket::bind("127.0.0.1:0").expect("a loopback port"))
+        .collect();
+    println!(
+        "printers benchmark: one round over {printers} printers ({silent} silent), \
+         timeout_ms = 1000, retries = 1, concurrency = {concurrency}; median of {runs} runs, \
+         each run in its own process\n"
+    );
+
+    if only_agent.as_deref().is_none_or(|a| a == "snmpsim") {
+        let started = Instant::now();
+        let agents = start_agents(answering, processes, v2c_arch);
+        wait_ready(&agents, processes).await;
+        println!(
+            "snmpsimd: {processes} processes ({} architecture), ready in {:.0} s",
+            if v2c_arch { "v2c" } else { "v3" },
+            started.elapsed().as_secs_f64()
+        );
+        // Printers 0 and 1 are HP mono lasers, 2 a Ricoh A3 MFP (`start_agents`).
+        let models = [
+            ("HP mono laser", agents.ports[0]),
+            ("Ricoh A3 MFP", agents.ports[2]),
+        ];
+        let counts = count_requests(&models).await;
+        for ((model, _), (requests, answered)) in models.iter().zip(&counts) {
+            println!("  {model}: {requests} requests, {answered} objects answered");
+        }
+        // Two thirds HP, one third Ricoh.
+        let per_printer = (2 * counts[0].0 + counts[1].0) as f64 / 3.0;
+        let requests = (answering as f64 * per_printer).round() as usize;
+
+        // The agent alone, at the connector's concurrency, as many requests as a round.
+        let ports: Vec<String> = agents.ports.iter().map(u16::to_string).collect();
+        let mut agent_secs = Vec::new();
+        for _ in 0..runs {
+            let text = run_child(
+                &exe,
+                &[
+                    "agent",
+                    &ports.join(","),
+                    &requests.to_string(),
+                    &concurrency.to_string(),
+                ],
+            );
+            assert!(
+                field(&text, "answered=") as usize >= requests * 99 / 100,
+                "{text}"
+            );
+            agent_secs.push(field(&text, "seconds="));
+        }
+        let a = median(agent_secs);
+        println!(
+            "  alone: {requests} GETs of one object, {concurrency} at a time: {a:.2} s, {:.0} \
+             requests/s\n",
+            requests as f64 / a
+        );
+        let source = source(&targets(&agents.ports, &holes));
+        rounds(&exe, &source, answering, silent, runs, dir.path()).await;
+    }
+
+    if only_agent.as_deref().is_none_or(|a| a == "demo") {
+        let agents = DemoAgents::start(&exe, answering);
+        println!(
+            "parcd's demo agent (async-snmp, in a child process), {answering} printers \
+             answering (two thirds HP mono, one third PWG colour MFPs)"
+        );
+        let source = source(&targets(&agents.ports, &holes));
+        rounds(&exe, &source, answering, silent, runs, dir.path()).await;
+        let cpu = agents.stop();
+        println!("  the demo agent's CPU over these rounds: {cpu:.2} s");
     }
     drop(holes);
 }

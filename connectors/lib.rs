@@ -9,19 +9,24 @@
 //! normalisation, contract fake (compiled into the `parcd-fakes` crate, not this one) and
 //! contract tests; `registry.rs` is the one list of kinds.
 
+pub mod doveadm;
 mod framework;
 pub mod glpi;
+pub mod imap;
 pub mod inventory_file;
+pub mod m365;
 pub mod registry;
 pub mod snipeit;
 pub mod snmp_printers;
 
-pub use framework::{amount, api, error, mapping, params, reading, record};
+pub use framework::kind::BuildContext;
+pub use framework::{amount, api, error, inventory, mail, mapping, params, reading, record};
 
 pub use api::{Connector, Cursor, Page, PollRequest, Role, SyncMode};
 pub use error::{ConnectorError, ErrorType};
+pub use inventory::{InventoryDevice, InventoryFeed};
 pub use mapping::{ClassRule, ClassRules, StatusMap};
 pub use params::{ParamIssue, Params};
 pub use reading::{Measure, Quantity, Reading, Subject};
 pub use record::{AssetClass, AssetRecord, Phase, PurchaseRecord};
-pub use registry::{ConnectorConfig, build_connector, known_kinds};
+pub use registry::{ConnectorConfig, build_connector, build_connector_in, known_kinds};

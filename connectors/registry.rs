@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::api::{Connector, Role};
 use crate::error::ConnectorError;
-use crate::framework::kind::{Kind, SourceParams};
+use crate::framework::kind::{BuildContext, Kind, SourceParams};
 use crate::params::Params;
 
 /// Every kind of source parcd reads.
@@ -14,6 +14,9 @@ pub const KINDS: &[Kind] = &[
     crate::snipeit::KIND,
     crate::inventory_file::KIND,
     crate::snmp_printers::KIND,
+    crate::doveadm::KIND,
+    crate::m365::KIND,
+    crate::imap::KIND,
 ];
 
 /// The `kind` values a source may have.
@@ -50,15 +53,30 @@ impl ConnectorConfig {
         self.0.role()
     }
 
+    /// The source whose devices this one polls, if it names one.
+    pub fn inventory_source(&self) -> Option<&str> {
+        self.0.inventory_source()
+    }
+
     /// The kind's keys for `check-config`, secrets hidden.
     pub fn render(&self) -> String {
         self.0.render()
     }
 }
 
-/// Builds the connector of a validated source.
+/// Builds the connector of a validated source that needs nothing of the core (tests and
+/// benchmarks of the inventory and printer kinds). The daemon uses [`build_connector_in`].
 pub fn build_connector(config: &ConnectorConfig) -> Result<Box<dyn Connector>, ConnectorError> {
     config.0.build()
+}
+
+/// Builds the connector of a validated source with what the core passes in (the mail
+/// privacy context).
+pub fn build_connector_in(
+    config: &ConnectorConfig,
+    ctx: &BuildContext,
+) -> Result<Box<dyn Connector>, ConnectorError> {
+    config.0.build_in(ctx)
 }
 
 #[cfg(test)]
@@ -70,7 +88,9 @@ mod tests {
         let mut names = known_kinds();
         for n in &names {
             assert!(
-                !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                n.starts_with(|c: char| c.is_ascii_lowercase())
+                    && n.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{n}"
             );
         }

@@ -12,6 +12,7 @@ const LAYERS: &[&str] = &[
     "agec",
     "alerts",
     "printing",
+    "mail",
     "store",
     "readings",
     "config",

@@ -25,7 +25,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo(args) = &cli.command {
         // The printers' SNMP agent says when each of its ports stops: not worth a line each.
         parcd::daemon::logging::init(parcd::config::LogFormat::Human, "info,async_snmp=warn");
-        parcd::cli::demo::run(args.clone(), parcd::daemon::stop_on_signals()).await?;
+        let args = parcd::cli::DemoArgs {
+            sections_from: cli.config.clone(),
+            ..args.clone()
+        };
+        parcd::cli::demo::run(args, parcd::daemon::stop_on_signals()).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Moving a store names both databases on the command line: no configuration needed.
+    if let Command::Migrate(args) = &cli.command
+        && let Some((from, to)) = args.copy()
+    {
+        parcd::cli::migrate::copy(from, to).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let config = match Config::load(cli.config.as_deref()) {
@@ -48,11 +59,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{}\n# configuration is valid\n",
                 config.render()
             );
+            for warning in config.warnings() {
+                eprintln!("warning: {warning}");
+            }
             if connect && !parcd::cli::check_sources(&config).await {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Migrate => {
+        Command::Migrate(_) => {
             let store =
                 parcd::store::Store::open(&config.database.url, config.database.max_connections)
                     .await?;

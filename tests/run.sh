@@ -5,8 +5,10 @@
 # passes too: PostgreSQL on 127.0.0.1:5432 (user postgres, trust), Prometheus' binaries
 # (prometheus, promtool), BoaviztAPI 2.5.0 in a virtualenv (target/boavizta-venv), which the
 # footprint tests start on a free 127.0.0.1 port, and aiosmtpd in another (target/smtp-venv),
-# for the alert email tests, and snmpsim and snmpd for the printer tests. Every server a test
-# starts listens on loopback only.
+# for the alert email tests, schemathesis in a third (target/schemathesis-venv), for the API
+# fuzzing tests, snmpsim and snmpd for the printer tests, Dovecot for the mail tests, and
+# Chromium with the npm packages playwright-core and axe-core (target/web-node) for the web
+# view's browser test. Every server a test starts listens on loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,6 +92,13 @@ ensure_smtp_sink() {
     export PARCD_SMTP_SINK_PYTHON="$PWD/target/smtp-venv/bin/python"
 }
 
+# The API tests (tests/it/api.rs) fuzz the running daemon's /api/v1 from its OpenAPI
+# document with schemathesis.
+ensure_schemathesis() {
+    ensure_venv target/schemathesis-venv schemathesis 4.32.5
+    export PARCD_SCHEMATHESIS_BIN="$PWD/target/schemathesis-venv/bin/schemathesis"
+}
+
 # The snmp_printers connector's tests start their own agents on free 127.0.0.1 UDP ports:
 # snmpsimd serving connectors/snmp_printers/testdata, and net-snmp's snmpd with a private
 # config for SNMPv3. The system snmpd service stays stopped (policy-rc.d above).
@@ -100,17 +109,59 @@ ensure_snmp_agents() {
     fi
 }
 
+# The doveadm connector's tests and the mail tests of the daemon start their own Dovecot
+# (connectors/doveadm/fake): Debian's dovecot-imapd as root, on free 127.0.0.1 ports, with
+# its own base_dir and configuration. The system dovecot service stays stopped (policy-rc.d).
+# The imap connector's TLS tests make their CA and certificate with openssl.
+ensure_dovecot() {
+    if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null; then
+        log "dovecot-imapd"
+        apt_install dovecot-core dovecot-imapd
+    fi
+    if ! command -v openssl >/dev/null; then
+        log "openssl"
+        apt_install openssl
+    fi
+}
+
+# The web view's browser test (tests/it/web_view.rs) drives Debian's Chromium headless through
+# playwright-core and audits each page with axe-core, both pinned by tests/web/package-lock.json
+# and installed into target/web-node as `npm ci` installs them (again only when the lock
+# changed).
+ensure_web_browser() {
+    if [ ! -x /usr/bin/chromium ]; then
+        log "chromium"
+        apt_install chromium
+    fi
+    command -v npm >/dev/null || apt_install nodejs npm
+    local dir=target/web-node
+    if ! cmp -s tests/web/package-lock.json "$dir/package-lock.json" || [ ! -d "$dir/node_modules" ]; then
+        log "installing playwright-core and axe-core into $dir"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        cp tests/web/package.json tests/web/package-lock.json "$dir/"
+        (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    fi
+    export PARCD_WEB_NODE_MODULES="$PWD/$dir/node_modules"
+}
+
 drop_old_test_databases() {
     local dbs
     dbs=$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'parcd_t_%'" postgres)
-    for db in $dbs; do psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres; done
+    # One in use (a test running from another checkout) is left to its test.
+    for db in $dbs; do
+        psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres 2>/dev/null || true
+    done
 }
 
 ensure_postgres
 ensure_prometheus
 ensure_boaviztapi
 ensure_smtp_sink
+ensure_schemathesis
 ensure_snmp_agents
+ensure_dovecot
+ensure_web_browser
 drop_old_test_databases
 
 log "cargo fmt --check"

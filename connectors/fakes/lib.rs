@@ -18,3 +18,9 @@ pub mod snmp_printers;
 
 #[path = "../inventory_file/fake/mod.rs"]
 pub mod inventory_file;
+
+#[path = "../doveadm/fake/mod.rs"]
+pub mod doveadm;
+
+#[path = "../m365/fake/mod.rs"]
+pub mod m365;

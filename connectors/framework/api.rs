@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConnectorError;
+use crate::inventory::{InventoryDevice, InventoryFeed};
 use crate::reading::Reading;
 use crate::record::AssetRecord;
 
@@ -73,6 +74,9 @@ pub struct PollRequest<'a> {
     /// `None` on the very first sync of a source; otherwise the cursor of the last
     /// committed page.
     pub cursor: Option<&'a Cursor>,
+    /// The devices of [`Connector::inventory_feed`], as the store held them when the sync
+    /// started; empty for a connector that asks for none.
+    pub inventory: &'a [InventoryDevice],
 }
 
 /// One page of records, readings or both, and the cursor that follows it.
@@ -94,6 +98,8 @@ pub struct Page {
     /// Rows of the source that could not be read as a device (no identity, no category...)
     /// and were left out of `records`. The connector logs each with where it stands in the
     /// source; the core counts them, so a DSI sees that part of its list is not measured.
+    /// For a telemetry source polling an inventory's devices: those it could not poll (a
+    /// printer with no address), for the same reason.
     pub rejected: u64,
     /// How many records the whole sync is expected to read, when the source says so
     /// (progress bars).
@@ -127,6 +133,13 @@ pub trait Connector: Send + Sync + 'static {
     /// of it is then a full one, and finds the devices that vanished.
     fn incremental(&self) -> bool {
         true
+    }
+
+    /// The inventory devices this source polls, handed over in every [`PollRequest`]: a
+    /// telemetry source reading the printers an inventory knows names them here, and the
+    /// core, which alone reads the store, gives them.
+    fn inventory_feed(&self) -> Option<InventoryFeed> {
+        None
     }
 
     /// Cheap reachability and credentials probe.

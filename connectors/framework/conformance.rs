@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::api::{Connector, Cursor, Page, PollRequest, Role, SyncMode};
 use crate::error::{ConnectorError, ErrorType};
-use crate::framework::kind::SourceParams;
+use crate::framework::kind::{BuildContext, SourceParams};
 
 /// What a connector's contract tests hand the harness.
 pub struct Case<'a> {
@@ -86,6 +86,7 @@ pub async fn sync(
             .poll(PollRequest {
                 mode,
                 cursor: cursor.as_ref(),
+                inventory: &[],
             })
             .await?;
         cursor = Some(page.cursor.clone());
@@ -132,6 +133,12 @@ fn assert_no_secret(what: &str, text: &str, secrets: &[&str]) {
 /// Runs every check; panics with what failed. Run it on a current-thread runtime (the
 /// default of `#[tokio::test]`), so that the connector's log lines are captured.
 pub async fn assert_conformance(case: Case<'_>) {
+    assert_conformance_in(case, &BuildContext::default()).await
+}
+
+/// [`assert_conformance`] for a kind that takes what the core passes in at build time (the
+/// mail kinds' privacy context): every connector is built with `ctx`.
+pub async fn assert_conformance_in(case: Case<'_>, ctx: &BuildContext) {
     let logs = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(logs.clone())
@@ -142,14 +149,17 @@ pub async fn assert_conformance(case: Case<'_>) {
 
     let kind = case.good.kind();
     assert!(
-        kind.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+        kind.starts_with(|c: char| c.is_ascii_lowercase())
+            && kind
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
         "kind {kind:?} is not snake_case"
     );
     let rendered = case.good.render();
     assert_no_secret("check-config's rendering", &rendered, &case.secrets);
 
     // check() works against the fake.
-    let c = case.good.build().expect("the connector builds");
+    let c = case.good.build_in(ctx).expect("the connector builds");
     assert_eq!(
         c.kind(),
         kind,
@@ -178,7 +188,7 @@ pub async fn assert_conformance(case: Case<'_>) {
 
     // Resume from the first page's cursor in a fresh connector: the union is the whole.
     let first_cursor = whole.pages[0].cursor.clone();
-    let fresh = case.good.build().expect("the connector builds");
+    let fresh = case.good.build_in(ctx).expect("the connector builds");
     let (rest, _) = sync(fresh.as_ref(), SyncMode::Full, Some(first_cursor), 100_000)
         .await
         .expect("a sync resumed from a stored cursor in a fresh connector");
@@ -207,7 +217,7 @@ pub async fn assert_conformance(case: Case<'_>) {
     // Failures: a bounded type, no secret.
     for (params, expected) in &case.failing {
         assert_no_secret("check-config's rendering", &params.render(), &case.secrets);
-        let c = match params.build() {
+        let c = match params.build_in(ctx) {
             Ok(c) => c,
             Err(e) => {
                 assert_eq!(e.error_type(), *expected, "{e}");
@@ -223,6 +233,7 @@ pub async fn assert_conformance(case: Case<'_>) {
             .poll(PollRequest {
                 mode: SyncMode::Full,
                 cursor: None,
+                inventory: &[],
             })
             .await
             .expect_err("a poll must fail");

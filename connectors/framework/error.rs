@@ -124,9 +124,18 @@ impl ConnectorError {
                 endpoint: endpoint.to_string(),
                 seconds: timeout.as_secs(),
             }
+        } else if cut_short(e) {
+            // A connection closed halfway through the answer is the network's fault (or a
+            // proxy's, or a restarting server's), not a malformed payload: retried like a
+            // refused connection, and said so rather than "not what the API documents".
+            ConnectorError::Connect {
+                endpoint: endpoint.to_string(),
+                reason: format!(
+                    "the connection closed before the answer was complete ({})",
+                    root_cause(e)
+                ),
+            }
         } else if e.is_connect() || e.is_request() || e.is_body() {
-            // A connection closed halfway through the answer (is_body) is the network's
-            // fault, not a malformed payload: retried like a refused connection.
             ConnectorError::Connect {
                 endpoint: endpoint.to_string(),
                 reason: root_cause(e),
@@ -136,6 +145,74 @@ impl ConnectorError {
                 endpoint: endpoint.to_string(),
                 detail: root_cause(e),
             }
+        }
+    }
+}
+
+/// Whether an HTTP client's error is an answer cut short: its causes hold an I/O error of a
+/// connection that went away (an end of file before the `Content-Length` or the last chunk,
+/// a reset). reqwest reports such a body as one it could not decode (`is_decode`), hyper's
+/// I/O error underneath says what happened.
+fn cut_short(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::UnexpectedEof
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server on 127.0.0.1 that answers one request with `answer`, then closes.
+    async fn answering(answer: &'static [u8]) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(answer).await;
+        });
+        format!("http://{addr}/")
+    }
+
+    async fn read(answer: &'static [u8]) -> ConnectorError {
+        let url = answering(answer).await;
+        let timeout = std::time::Duration::from_secs(10);
+        let e = async { reqwest::Client::new().get(&url).send().await?.bytes().await }
+            .await
+            .expect_err("the answer is cut");
+        ConnectorError::from_transport(&url, timeout, &e)
+    }
+
+    #[tokio::test]
+    async fn an_answer_cut_before_its_length_or_last_chunk_is_a_connection_error() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[[\"doveadmResponse\""[..],
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n[[\"doveadm"[..],
+        ] {
+            let e = read(answer).await;
+            assert_eq!(e.error_type(), ErrorType::Connect, "{e}");
+            assert!(
+                e.to_string()
+                    .contains("closed before the answer was complete"),
+                "{e}"
+            );
         }
     }
 }

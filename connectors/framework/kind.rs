@@ -19,8 +19,32 @@ pub trait SourceParams: fmt::Debug + Send + Sync + 'static {
     /// `"[REDACTED]"`, defaults spelled out.
     fn render(&self) -> String;
 
+    /// The source whose devices this one polls (`inventory_source`), for the configuration
+    /// to check that it exists and is an inventory.
+    fn inventory_source(&self) -> Option<&str> {
+        None
+    }
+
     /// A connector for these parameters. Builds clients, opens nothing yet.
     fn build(&self) -> Result<Box<dyn Connector>, ConnectorError>;
+
+    /// A connector for these parameters and what the core passes in. Kinds that need
+    /// nothing of the core keep this default; the mail kinds override it, take
+    /// `ctx.mail`, and answer `build()` with `build_in(&BuildContext::default())`, which
+    /// fails with a `Config` error (see `framework/mail.rs`).
+    fn build_in(&self, ctx: &BuildContext) -> Result<Box<dyn Connector>, ConnectorError> {
+        let _ = ctx;
+        self.build()
+    }
+}
+
+/// What the core hands a connector at build time, beyond its own keys: what only the core
+/// holds (the store, the core's configuration sections).
+#[derive(Debug, Clone, Default)]
+pub struct BuildContext {
+    /// The mail privacy context (the hash key and the entity map of `[mail]`), for the mail
+    /// kinds.
+    pub mail: Option<crate::framework::mail::MailPrivacy>,
 }
 
 /// One kind of source, as listed in `registry.rs`.

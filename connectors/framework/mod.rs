@@ -7,7 +7,11 @@ pub mod api;
 #[cfg(test)]
 pub mod conformance;
 pub mod error;
+pub mod inventory;
 pub mod kind;
+#[cfg(test)]
+pub mod log_capture;
+pub mod mail;
 pub mod mapping;
 pub mod params;
 pub mod reading;

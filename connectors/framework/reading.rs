@@ -104,6 +104,128 @@ pub mod known {
         unit: "replacements",
         measure: Measure::Counter,
     };
+
+    // Mail (see `framework/mail.rs` for who may emit these and on which subjects). All of
+    // them are built by `mail::MailTally`, never by a connector's own hand.
+
+    /// Mailboxes counted in the aggregate (`mail_domain` or `mail_entity`).
+    pub const MAIL_MAILBOXES: Quantity = Quantity {
+        name: "mail_mailboxes",
+        unit: "mailboxes",
+        measure: Measure::Gauge,
+    };
+    /// Bytes of mail stored, every folder (IMAP `SIZE`, Dovecot's `vsize`, M365's storage
+    /// used).
+    pub const MAIL_STORED_BYTES: Quantity = Quantity {
+        name: "mail_stored_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_STORED_MESSAGES: Quantity = Quantity {
+        name: "mail_stored_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    /// The sum of the quota limits of the mailboxes that have one (unlimited ones add
+    /// nothing).
+    pub const MAIL_QUOTA_BYTES: Quantity = Quantity {
+        name: "mail_quota_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    /// What the quota counts as used, in the same mailboxes as [`MAIL_QUOTA_BYTES`]: the
+    /// two make a ratio.
+    pub const MAIL_QUOTA_USED_BYTES: Quantity = Quantity {
+        name: "mail_quota_used_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    /// The Sent folder's bytes and messages (stored sent mail).
+    pub const MAIL_FOLDER_SENT_BYTES: Quantity = Quantity {
+        name: "mail_folder_sent_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_FOLDER_SENT_MESSAGES: Quantity = Quantity {
+        name: "mail_folder_sent_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_FOLDER_TRASH_BYTES: Quantity = Quantity {
+        name: "mail_folder_trash_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_FOLDER_TRASH_MESSAGES: Quantity = Quantity {
+        name: "mail_folder_trash_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_FOLDER_JUNK_BYTES: Quantity = Quantity {
+        name: "mail_folder_junk_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_FOLDER_JUNK_MESSAGES: Quantity = Quantity {
+        name: "mail_folder_junk_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    /// Bytes of the messages whose structure was read (a sample, or all of them), and of
+    /// those the bytes in attachments: their ratio is the attachment share.
+    pub const MAIL_SCANNED_BYTES: Quantity = Quantity {
+        name: "mail_scanned_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_SCANNED_ATTACHMENT_BYTES: Quantity = Quantity {
+        name: "mail_scanned_attachment_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    /// Traffic of one UTC day, the day that starts at the reading's `at` (a report's day,
+    /// such as Microsoft 365's activity detail): an amount of that day, not a running
+    /// total.
+    pub const MAIL_DAY_SENT_MESSAGES: Quantity = Quantity {
+        name: "mail_day_sent_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_DAY_RECEIVED_MESSAGES: Quantity = Quantity {
+        name: "mail_day_received_messages",
+        unit: "messages",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_DAY_SENT_BYTES: Quantity = Quantity {
+        name: "mail_day_sent_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    pub const MAIL_DAY_RECEIVED_BYTES: Quantity = Quantity {
+        name: "mail_day_received_bytes",
+        unit: "bytes",
+        measure: Measure::Gauge,
+    };
+    /// Messages (and bytes) sent from the aggregate's mailboxes since the source was first
+    /// read: the growth of each Sent folder, a drop (mail deleted) being a new baseline.
+    pub const MAIL_SENT_MESSAGES: Quantity = Quantity {
+        name: "mail_sent_messages",
+        unit: "messages",
+        measure: Measure::Counter,
+    };
+    pub const MAIL_SENT_BYTES: Quantity = Quantity {
+        name: "mail_sent_bytes",
+        unit: "bytes",
+        measure: Measure::Counter,
+    };
+    /// Messages delivered to the aggregate's INBOXes since the source was first read: the
+    /// growth of each INBOX's `UIDNEXT` (`mail::InboxUids`), a renumbered INBOX being a new
+    /// baseline. No bytes: the UIDs do not tell what the messages weighed.
+    pub const MAIL_RECEIVED_MESSAGES: Quantity = Quantity {
+        name: "mail_received_messages",
+        unit: "messages",
+        measure: Measure::Counter,
+    };
 }
 
 /// What a reading is about.

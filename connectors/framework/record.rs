@@ -139,6 +139,12 @@ pub struct AssetRecord {
     pub status_mapped: bool,
     /// Rated power in watts, where the source knows it (GLPI model `power_consumption`).
     pub rated_power_w: Option<f64>,
+    /// The device's IP addresses as the source records them (GLPI's network ports, a
+    /// spreadsheet's IP column), in the source's order; empty when it has none. A telemetry
+    /// source polls the inventory's devices at them (`inventory_source`). Left out of the
+    /// JSON when empty, so that the stored hash of a device without one stays what it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// The source's own modification stamp, as it wrote it.
     pub modified_at: Option<String>,
     /// Purchase and lifecycle dates. `None` means the source said nothing in this poll, and

@@ -330,7 +330,7 @@ impl GlpiClient {
         order: &str,
     ) -> Result<Result<ListPage, Refusal>, ConnectorError> {
         let path = format!("{itemtype}/");
-        let query = [
+        let mut query = vec![
             ("range", format!("{start}-{end}")),
             ("sort", sort.to_string()),
             ("order", order.to_string()),
@@ -338,6 +338,7 @@ impl GlpiClient {
             ("expand_dropdowns", "false".to_string()),
             ("get_hateoas", "false".to_string()),
         ];
+        query.extend(with_addresses(itemtype));
         let (status, headers, body) = match self.fetch(&path, &query).await? {
             Ok(answer) => answer,
             Err(refusal) => return Ok(Err(refusal)),
@@ -436,10 +437,9 @@ impl GlpiClient {
     /// One item, or `None` when GLPI no longer has it.
     pub async fn item(&self, itemtype: &str, id: u64) -> Result<Option<Value>, ConnectorError> {
         let path = format!("{itemtype}/{id}");
-        match self
-            .get(&path, &[("expand_dropdowns", "false".to_string())])
-            .await
-        {
+        let mut query = vec![("expand_dropdowns", "false".to_string())];
+        query.extend(with_addresses(itemtype));
+        match self.get(&path, &query).await {
             Ok((_, _, body)) => {
                 serde_json::from_slice(&body)
                     .map(Some)
@@ -472,6 +472,13 @@ impl GlpiClient {
 }
 
 /// `start-end/total` → (Some((start, end)), total); `*/total` → (None, total).
+/// Printers are read with their network ports, for their IP addresses (`addresses.rs`):
+/// an SNMP source may poll them there. GLPI runs queries per row for them, so other types,
+/// whose addresses nothing reads, are listed without.
+fn with_addresses(itemtype: &str) -> Option<(&'static str, String)> {
+    (itemtype == "Printer").then(|| ("with_networkports", "true".to_string()))
+}
+
 fn parse_content_range(v: &str) -> Option<(Option<(u64, u64)>, u64)> {
     let v = v.trim().strip_prefix("items ").unwrap_or(v.trim());
     let (span, total) = v.split_once('/')?;

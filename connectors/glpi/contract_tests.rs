@@ -191,6 +191,7 @@ async fn an_expired_session_is_renewed_once_and_the_request_replayed() {
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: None,
+            inventory: &[],
         })
         .await
         .unwrap();
@@ -214,6 +215,7 @@ async fn a_sync_resumes_from_its_cursor_in_a_new_connector() {
             .poll(PollRequest {
                 mode: SyncMode::Full,
                 cursor: cursor.as_ref(),
+                inventory: &[],
             })
             .await
             .unwrap();
@@ -326,6 +328,57 @@ async fn an_incremental_sync_reads_only_what_changed_including_infocom_only_chan
 }
 
 #[tokio::test]
+async fn a_status_created_while_a_sync_is_under_way_is_read_by_its_name() {
+    let sim = simulator(300).await;
+    let c = connector(&sim, json!({"page_size": 10}));
+    // Entities, which do not change here, count how often the dropdowns are read.
+    let dropdown_reads = || {
+        sim.stats()
+            .requests_by_itemtype
+            .get("Entity")
+            .copied()
+            .unwrap_or(0)
+    };
+    // With no dropdown row added, a sync reads the dropdowns once.
+    let before = dropdown_reads();
+    sync(&c, SyncMode::Full, None).await.unwrap();
+    let per_sync = dropdown_reads() - before;
+    assert!(per_sync >= 1, "the dropdowns are read");
+
+    // The next sync has read the dropdowns and its first page when GLPI gets a status it
+    // never had, given to a computer of a later page.
+    let before = dropdown_reads();
+    let first = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+            inventory: &[],
+        })
+        .await
+        .unwrap();
+    assert!(!first.done);
+    let last = *sim.with_fleet(|f| f.ids("Computer")).last().unwrap();
+    assert!(
+        first
+            .records
+            .iter()
+            .all(|r| r.external_id != format!("Computer/{last}")),
+        "the computer is on a later page"
+    );
+    let now = chrono::Local::now().naive_local();
+    sim.with_fleet(|f| f.set_state("Computer", last, "Prêté à une commune", now));
+    let (pages, _) = sync(&c, SyncMode::Full, Some(first.cursor)).await.unwrap();
+    let lent = pages
+        .iter()
+        .flat_map(|p| &p.records)
+        .find(|r| r.external_id == format!("Computer/{last}"))
+        .expect("the computer is read");
+    assert_eq!(lent.status.as_deref(), Some("Prêté à une commune"));
+    // The dropdowns were read again once for it, not at every page.
+    assert_eq!(dropdown_reads() - before, 2 * per_sync);
+}
+
+#[tokio::test]
 async fn a_removed_item_is_absent_from_the_next_full_sync() {
     let sim = simulator(200).await;
     let gone = sim.with_fleet(|f| {
@@ -394,6 +447,7 @@ async fn server_errors_malformed_and_truncated_pages_fail_the_poll_with_their_ki
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: None,
+            inventory: &[],
         })
         .await
         .unwrap();
@@ -402,6 +456,7 @@ async fn server_errors_malformed_and_truncated_pages_fail_the_poll_with_their_ki
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: Some(&first.cursor),
+            inventory: &[],
         })
         .await
         .expect_err("a truncated page is refused");
@@ -742,6 +797,7 @@ async fn another_refusal_of_the_log_fails_the_sync() {
             .poll(PollRequest {
                 mode: SyncMode::Full,
                 cursor: None,
+                inventory: &[],
             })
             .await
             .unwrap();
@@ -756,9 +812,109 @@ async fn another_refusal_of_the_log_fails_the_sync() {
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: None,
+            inventory: &[],
         })
         .await
         .expect_err("a server error on the log fails the poll");
     assert_eq!(e.error_type(), ErrorType::Http, "{e}");
     assert!(e.to_string().contains("PrinterLog"), "{e}");
+}
+
+/// The printers' IP addresses, as GLPI 10 serves them in `_networkports`: read with each
+/// printer of a full sync, followed by an incremental sync when the agent finds the printer
+/// at another address, and none for a printer without a port.
+#[tokio::test]
+async fn printers_are_read_with_the_ip_addresses_of_their_network_ports() {
+    let sim = simulator(300).await;
+    let c = connector(&sim, json!({}));
+    let later = chrono::NaiveDate::from_ymd_opt(2030, 1, 1)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap();
+    let (addressed, bare) = sim.with_fleet(|f| {
+        let ids = f.ids("Printer");
+        f.set_address("Printer", ids[0], Some("10.1.2.30"), generated_at());
+        (ids[0], ids[1])
+    });
+
+    // The wire: GLPI's field names, the address's id as text, `[]` without a port.
+    let http = reqwest::Client::new();
+    let session: serde_json::Value = http
+        .get(format!("{}/initSession", sim.base_url()))
+        .header("App-Token", APP)
+        .header("Authorization", format!("user_token {USER}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["session_token"].as_str().unwrap().to_string();
+    let rows: serde_json::Value = http
+        .get(format!(
+            "{}/Printer/?range=0-999&with_networkports=true",
+            sim.base_url()
+        ))
+        .header("App-Token", APP)
+        .header("Session-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = |id: u64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let port = &row(addressed)["_networkports"]["NetworkPortEthernet"][0];
+    assert_eq!(port["netport_id"], port["networkports_id"], "{port}");
+    assert_eq!(port["NetworkName"]["IPAddress"][0]["name"], "10.1.2.30");
+    assert!(
+        port["NetworkName"]["IPAddress"][0]["id"].is_string(),
+        "{port}"
+    );
+    assert!(port["NetworkName"]["IPAddress"][0]["IPNetwork"].is_array());
+    assert_eq!(row(bare)["_networkports"], json!([]));
+    let computers: serde_json::Value = http
+        .get(format!("{}/Computer/?range=0-0", sim.base_url()))
+        .header("App-Token", APP)
+        .header("Session-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(computers[0].get("_networkports").is_none(), "not asked");
+
+    // The connector asks for the ports of printers only, and reads their addresses.
+    let (pages, watermark) = sync(&c, SyncMode::Full, None).await.unwrap();
+    let record = |pages: &[Page], id: u64| {
+        pages
+            .iter()
+            .flat_map(|p| &p.records)
+            .find(|r| r.external_id == format!("Printer/{id}"))
+            .cloned()
+    };
+    assert_eq!(record(&pages, addressed).unwrap().addresses, ["10.1.2.30"]);
+    assert!(record(&pages, bare).unwrap().addresses.is_empty());
+    assert!(
+        pages
+            .iter()
+            .flat_map(|p| &p.records)
+            .all(|r| r.item_type == "Printer" || r.addresses.is_empty())
+    );
+
+    // The agent finds the printer at another address: the next incremental sync reads it.
+    sim.with_fleet(|f| f.set_address("Printer", addressed, Some("10.1.3.44"), later));
+    let (pages, _) = sync(&c, SyncMode::Incremental, Some(watermark))
+        .await
+        .unwrap();
+    assert_eq!(record(&pages, addressed).unwrap().addresses, ["10.1.3.44"]);
+    assert!(record(&pages, bare).is_none(), "unchanged, not read again");
 }

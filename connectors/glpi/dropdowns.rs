@@ -76,6 +76,42 @@ impl Dropdowns {
         self.power_w.get(models)?.get(&id?).copied()
     }
 
+    /// The dropdown rows an asset row of `itemtype` refers to that this cache does not hold,
+    /// as (dropdown, id). GLPI makes a dropdown row before any asset can point at it, so a
+    /// miss is a row created after the dropdowns were read (a new status given to an asset
+    /// while a sync is under way) or a dangling reference to a purged one.
+    pub fn unknown_refs(&self, itemtype: &str, row: &Value) -> Vec<(String, u64)> {
+        let lower = itemtype.to_lowercase();
+        let refs = [
+            ("State".to_string(), wire::fk(row, "states_id")),
+            ("Location".to_string(), wire::fk(row, "locations_id")),
+            (
+                "Manufacturer".to_string(),
+                wire::fk(row, "manufacturers_id"),
+            ),
+            (
+                format!("{itemtype}Type"),
+                wire::fk(row, &format!("{lower}types_id")),
+            ),
+            (
+                format!("{itemtype}Model"),
+                wire::fk(row, &format!("{lower}models_id")),
+            ),
+            // Entity 0 is the root entity, a row like any other.
+            ("Entity".to_string(), wire::uint(row, "entities_id")),
+        ];
+        refs.into_iter()
+            .filter_map(|(dropdown, id)| {
+                let id = id?;
+                let known = self
+                    .names
+                    .get(&dropdown)
+                    .is_some_and(|rows| rows.contains_key(&id));
+                (!known).then_some((dropdown, id))
+            })
+            .collect()
+    }
+
     /// The entity name; entity 0 is GLPI's root entity and a real id.
     pub fn entity(&self, row: &Value) -> Option<String> {
         let id = wire::uint(row, "entities_id")?;

@@ -4,9 +4,12 @@
 //! incremental sync reads newest-first by `date_mod` and stops at the watermark, then
 //! fetches the assets whose Infocom alone changed. Dropdowns (statuses, models, entities…)
 //! and Infocom rows are read once per sync and kept in memory for its pages; after a
-//! restart they are simply read again. Then, when printers are read, the rows of their
+//! restart they are simply read again. A page that refers to a dropdown row the sync has
+//! not read (a status created in GLPI while the sync runs) has the dropdowns read again
+//! first, once per such row. Then, when printers are read, the rows of their
 //! page counter log newer than the last sync's, as readings (`printer_log.rs`).
 
+mod addresses;
 mod client;
 mod cursor;
 mod dropdowns;
@@ -48,9 +51,11 @@ pub const KIND: Kind = Kind {
 struct SyncCache {
     token: String,
     dropdowns: Dropdowns,
-    /// Infocom rows keyed by (itemtype, items_id): all of them in a full sync, the changed
-    /// ones in an incremental sync.
-    purchases: HashMap<(String, u64), PurchaseRecord>,
+    /// Infocom rows keyed by (index of the itemtype in `item_types`, items_id): all of
+    /// those of the item types read in a full sync, the changed ones in an incremental
+    /// sync. Keyed by index rather than name: at a million assets the names alone took
+    /// tens of megabytes, and Infocom rows of other item types are not kept at all.
+    purchases: HashMap<(usize, u64), PurchaseRecord>,
     /// Incremental only: the assets whose Infocom changed since the watermark (not the
     /// rows at the watermark an earlier sync read as they are), for the Infocom-only pass.
     infocom_changed: HashSet<(String, u64)>,
@@ -66,6 +71,9 @@ struct SyncCache {
     printers: HashMap<u64, Option<String>>,
     /// A full sync read the printers from the first row in this cache.
     printers_from_zero: bool,
+    /// Dropdown references still unknown after the dropdowns were read again for them
+    /// (dangling ones): they do not make this sync read the dropdowns once more.
+    dangling: HashSet<(String, u64)>,
     /// `printers` holds every printer of the fleet.
     printers_complete: bool,
 }
@@ -77,6 +85,8 @@ pub struct GlpiConnector {
     cache: Mutex<Option<SyncCache>>,
     /// What the log said last about the printer log, so it is said once, not every sync.
     told: StdMutex<Option<String>>,
+    /// GLPI refused the printers' network ports; said once.
+    told_ports_refused: std::sync::atomic::AtomicBool,
 }
 
 impl GlpiConnector {
@@ -87,6 +97,7 @@ impl GlpiConnector {
             client,
             cache: Mutex::new(None),
             told: StdMutex::new(None),
+            told_ports_refused: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -232,12 +243,45 @@ impl GlpiConnector {
         Ok(())
     }
 
+    /// Reads the dropdowns again when `rows` refer to one this sync has not read: a status,
+    /// model or entity created in GLPI after the sync started would otherwise be stored as
+    /// unknown, and an incremental sync does not read that asset again until it changes.
+    async fn refresh_dropdowns_for(
+        &self,
+        itemtype: &str,
+        rows: &[Value],
+        cache: &mut SyncCache,
+    ) -> Result<(), ConnectorError> {
+        let new_refs = |cache: &SyncCache| -> HashSet<(String, u64)> {
+            rows.iter()
+                .flat_map(|r| cache.dropdowns.unknown_refs(itemtype, r))
+                .filter(|r| !cache.dangling.contains(r))
+                .collect()
+        };
+        if new_refs(cache).is_empty() {
+            return Ok(());
+        }
+        cache.dropdowns =
+            Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?;
+        let dangling = new_refs(cache);
+        if !dangling.is_empty() {
+            tracing::debug!(
+                references = dangling.len(),
+                "assets refer to dropdown rows GLPI does not list: their names are left empty"
+            );
+        }
+        cache.dangling.extend(dangling);
+        Ok(())
+    }
+
     async fn load_cache(&self, pos: &Position) -> Result<SyncCache, ConnectorError> {
         let dropdowns =
             Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?;
         let mut purchases = HashMap::new();
         let mut infocom_changed = HashSet::new();
         let mut infocom_newest = Newest::default();
+        let item_types = &self.params.item_types;
+        let incremental = pos.mode == SyncMode::Incremental;
         let mut keep = |rows: Vec<Value>| {
             for row in &rows {
                 let (Some(itemtype), Some(id)) =
@@ -248,11 +292,15 @@ impl GlpiConnector {
                 let key = format!("Infocom:{itemtype}/{id}");
                 let date_mod = wire::text(row, "date_mod");
                 let digest = wire::digest(row);
-                if !pos.read_before(&key, date_mod.as_deref(), &digest) {
+                // Only an incremental sync has an Infocom-only pass: a full one reads every
+                // asset anyway, and kept a million keys here for nothing.
+                if incremental && !pos.read_before(&key, date_mod.as_deref(), &digest) {
                     infocom_changed.insert((itemtype.clone(), id));
                 }
                 infocom_newest.see(key, date_mod, digest);
-                purchases.insert((itemtype, id), normalise::purchase(row, &dropdowns));
+                if let Some(t) = item_types.iter().position(|t| *t == itemtype) {
+                    purchases.insert((t, id), normalise::purchase(row, &dropdowns));
+                }
             }
         };
         match (pos.mode, pos.since.as_deref()) {
@@ -286,6 +334,7 @@ impl GlpiConnector {
             printers: HashMap::new(),
             printers_from_zero: false,
             printers_complete: false,
+            dangling: HashSet::new(),
         })
     }
 
@@ -329,8 +378,22 @@ impl GlpiConnector {
         if wire::flag(row, "is_template") || wire::flag(row, "is_deleted") {
             return None;
         }
+        if itemtype == "Printer"
+            && addresses::ports(row) == addresses::Ports::Refused
+            && !self
+                .told_ports_refused
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                url = %self.params.url,
+                "GLPI refuses the printers' network ports to parcd's profile: printers are read \
+                 without their IP addresses, and an SNMP source polling them finds none (give \
+                 the profile the read right on network equipment)"
+            );
+        }
         normalise::asset(itemtype, row, &cache.dropdowns, &self.params, |id| {
-            cache.purchases.get(&(itemtype.to_string(), id)).cloned()
+            let t = self.params.item_types.iter().position(|t| t == itemtype)?;
+            cache.purchases.get(&(t, id)).cloned()
         })
     }
 }
@@ -403,6 +466,8 @@ impl Connector for GlpiConnector {
                 .list(&itemtype, pos.start, end, sort, order)
                 .await?;
             let n = page.rows.len() as u64;
+            self.refresh_dropdowns_for(&itemtype, &page.rows, cache)
+                .await?;
             let printers = itemtype == "Printer";
             if printers && pos.mode == SyncMode::Full && pos.start == 0 {
                 cache.printers_from_zero = true;

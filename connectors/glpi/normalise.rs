@@ -65,6 +65,7 @@ pub(super) fn asset(
         phase,
         status_mapped,
         rated_power_w: d.power_w(&models, model_id),
+        addresses: super::addresses::of(row),
         modified_at: wire::text(row, "date_mod"),
         purchase: purchase_of(id),
     })

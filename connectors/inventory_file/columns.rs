@@ -35,10 +35,12 @@ pub enum Field {
     Supplier,
     OrderNumber,
     Comment,
+    /// The device's IP address(es): an SNMP source polls the file's printers there.
+    IpAddress,
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 19] = [
         Field::Id,
         Field::InventoryNumber,
         Field::Serial,
@@ -57,6 +59,7 @@ impl Field {
         Field::Supplier,
         Field::OrderNumber,
         Field::Comment,
+        Field::IpAddress,
     ];
 
     /// The field's name in `[sources.columns]`.
@@ -80,6 +83,7 @@ impl Field {
             Field::Supplier => "supplier",
             Field::OrderNumber => "order_number",
             Field::Comment => "comment",
+            Field::IpAddress => "ip_address",
         }
     }
 
@@ -226,6 +230,17 @@ impl Field {
                 "Note",
                 "Comment",
                 "Comments",
+            ],
+            // Not "Adresse" alone: that is the postal address of a site in many exports.
+            Field::IpAddress => &[
+                "Adresse IP",
+                "IP",
+                "Adresse IPv4",
+                "Adresse réseau",
+                "IP address",
+                "IPv4 address",
+                "IPv4",
+                "Network address",
             ],
         }
     }

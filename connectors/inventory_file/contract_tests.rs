@@ -45,6 +45,7 @@ async fn poll(c: &InventoryFileConnector, cursor: Option<&Cursor>) -> Result<Pag
     c.poll(PollRequest {
         mode: SyncMode::Full,
         cursor,
+        inventory: &[],
     })
     .await
 }
@@ -62,16 +63,21 @@ fn records(pages: &[Page]) -> Vec<&AssetRecord> {
     pages.iter().flat_map(|p| p.records.iter()).collect()
 }
 
+/// The file's record count is the hint from the page where the parse reached the file's
+/// end (the last page at the latest): a page before has none, never a wrong one.
+fn assert_hint(pages: &[Page], records: u64) {
+    assert_eq!(pages.last().and_then(|p| p.total_hint), Some(records));
+    let known = pages.iter().position(|p| p.total_hint.is_some()).unwrap();
+    assert!(pages[..known].iter().all(|p| p.total_hint.is_none()));
+    assert!(pages[known..].iter().all(|p| p.total_hint == Some(records)));
+}
+
 /// Every device of `fleet` is a record with its fields, class and phase.
 fn assert_reads_the_fleet(pages: &[Page], fleet: &Fleet) {
     let recs = records(pages);
     assert_eq!(recs.len(), fleet.devices.len());
     assert_eq!(pages.iter().map(|p| p.rejected).sum::<u64>(), 0);
-    assert!(
-        pages
-            .iter()
-            .all(|p| p.total_hint == Some(fleet.devices.len() as u64))
-    );
+    assert_hint(pages, fleet.devices.len() as u64);
     let by_id: HashMap<&str, &AssetRecord> =
         recs.iter().map(|r| (r.external_id.as_str(), *r)).collect();
     assert_eq!(by_id.len(), recs.len(), "no device twice");
@@ -309,7 +315,7 @@ async fn rows_without_identity_or_category_and_repeated_identities_are_rejected_
     assert_eq!(rejected, vec![3, 0, 1]);
     let recs = records(&pages);
     assert_eq!(recs.len(), 246);
-    assert!(pages.iter().all(|p| p.total_hint == Some(246)));
+    assert_hint(&pages, 246);
     let kept = recs
         .iter()
         .find(|r| r.external_id == f.devices[5].inventory_number)
@@ -318,6 +324,41 @@ async fn rows_without_identity_or_category_and_repeated_identities_are_rejected_
         kept.serial, f.devices[5].serial,
         "the first row with the id is kept"
     );
+}
+
+/// The pages come while the file is parsed; what only the whole file tells still holds:
+/// pages of rejected rows wait for a device, and the last row's page is the last page.
+#[tokio::test]
+async fn pages_of_rejected_rows_wait_for_a_device_and_the_last_page_ends_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fleet(300);
+    for d in &mut f.devices[..150] {
+        d.category = String::new();
+    }
+    let path = write(dir.path(), "parc.csv", &f.to_csv(&CsvOptions::default()));
+    let (pages, _) = sync(&connector(&path, json!({})), None).await.unwrap();
+    let rejected: Vec<u64> = pages.iter().map(|p| p.rejected).collect();
+    assert_eq!(
+        rejected,
+        vec![100, 50, 0],
+        "three pages of 100 rows, the last one done"
+    );
+    assert!(pages[..2].iter().all(|p| !p.done) && pages[2].done);
+    assert_eq!(records(&pages).len(), 150);
+    assert_eq!(
+        records(&pages)[0].external_id,
+        f.devices[150].inventory_number
+    );
+    assert_hint(&pages, 150);
+
+    // A fresh connector resumed in the middle parses again and goes on from the cursor.
+    let c = connector(&path, json!({}));
+    let (rest, _) = sync(&c, Some(pages[0].cursor.clone())).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|p| p.rejected).collect::<Vec<_>>(),
+        vec![50, 0]
+    );
+    assert_eq!(records(&rest).len(), 150);
 }
 
 #[tokio::test]

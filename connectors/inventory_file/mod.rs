@@ -7,12 +7,14 @@
 //! finds both unchanged parses nothing and returns an `unchanged` page, so no device is
 //! taken as vanished and none is written again.
 //!
-//! A sync parses the file once, on a blocking thread, and keeps the rows in the connector
-//! between its pages (keyed by the fingerprint); the cursor inside a sync is the fingerprint
-//! and a row offset, so a fresh connector (a restart) parses again and goes on from there.
-//! The file is hashed at every poll: when it changed in the middle of a sync, the rows
-//! before and after would come from two versions, so that poll fails and the next one reads
-//! the new version from its first row.
+//! A sync reads the file once and parses it on a blocking thread that sends its rows a page
+//! at a time (`stream.rs`): the first page is stored while the rest is still parsed. The
+//! cursor inside a sync is the fingerprint and a row offset, so a fresh connector (a
+//! restart) parses again and goes on from there. While the file's size, modification time
+//! and inode hold, the pages after the first come from the parse under way; otherwise the
+//! file is read and hashed again: when it changed in the middle of a sync, the rows before
+//! and after would come from two versions, so that poll fails and the next one reads the new
+//! version from its first row.
 
 mod columns;
 mod cursor;
@@ -20,6 +22,7 @@ mod normalise;
 mod notes;
 pub mod params;
 mod sheet;
+mod stream;
 
 #[cfg(test)]
 mod contract_tests;
@@ -29,12 +32,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use columns::{Header, Matcher};
 use cursor::FileCursor;
 use normalise::Outcome;
 use notes::Notes;
 pub use params::InventoryFileParams;
-use sheet::ReadOptions;
+use stream::Parse;
 
 use crate::api::{Connector, Page, PollRequest};
 use crate::error::ConnectorError;
@@ -49,28 +51,14 @@ pub const KIND: Kind = Kind {
     },
 };
 
-/// The file as parsed for one fingerprint.
-#[derive(Debug)]
-struct Loaded {
-    fingerprint: String,
-    /// The file's size, modification time and inode when it was read: while they hold, the
-    /// pages after the first of a sync use the rows kept without reading and hashing the
-    /// whole file again (20 times for 100,000 rows in pages of 5,000).
-    stamp: Option<FileStamp>,
-    outcomes: Vec<Outcome>,
-    /// Rows that gave a record (the page's `total_hint`).
-    records: u64,
-    /// Which sheet or separator was read, for the log.
-    described: String,
-}
-
 /// The inventory file connector.
 pub struct InventoryFileConnector {
     params: Arc<InventoryFileParams>,
     file: String,
     mapping: String,
-    /// The rows of the sync under way (or of the last `check()`).
-    loaded: Mutex<Option<Arc<Loaded>>>,
+    /// The parse of the sync under way (or of the last `check()`), taken out by the poll
+    /// that reads from it.
+    parse: Mutex<Option<Parse>>,
     /// The fingerprint of the version whose sync this connector failed because the file
     /// changed: the next poll with that cursor starts over instead of failing again.
     change_reported: Mutex<Option<String>>,
@@ -116,10 +104,11 @@ fn read_and_hash(params: &InventoryFileParams) -> Result<Read, ConnectorError> {
     })
 }
 
-/// Where a page's rows come from.
-enum Rows {
-    Kept(Arc<Loaded>),
-    Read(Read),
+/// Where a poll that read the file starts: at a row, or nowhere when the file and the
+/// mapping are those of the last complete sync (the resting cursor, kept).
+enum Start {
+    Row(u64),
+    Unchanged(crate::api::Cursor),
 }
 
 /// The file as read by one poll.
@@ -148,84 +137,13 @@ fn stamp(path: &std::path::Path) -> Option<FileStamp> {
     })
 }
 
-fn parse(
-    bytes: Vec<u8>,
-    fingerprint: String,
-    file_stamp: Option<FileStamp>,
-    params: &InventoryFileParams,
-) -> Result<Loaded, ConnectorError> {
-    let file = params.file();
-    let matcher = Matcher::new(&params.columns);
-    let opts = ReadOptions {
-        sheet: params.sheet.as_deref(),
-        delimiter: params.delimiter,
-        encoding: params.encoding,
-    };
-    let table = sheet::read(bytes, &params.path, opts, &|cells| matcher.score(cells))
-        .map_err(|e| protocol(&file, e.to_string()))?;
-    if table
-        .rows
-        .iter()
-        .all(|r| r.cells.iter().all(|c| c.trim().is_empty()))
-    {
-        return Err(protocol(&file, sheet::SheetError::Empty.to_string()));
-    }
-    let header = Header::find(
-        table.rows.iter().map(|r| (r.line, r.cells.as_slice())),
-        &matcher,
-        &format!(" of the {}", table.described),
-    )
-    .map_err(|e| protocol(&file, e.to_string()))?;
-    let outcomes = normalise::rows(&table, &header, params);
-    let header_line = table.rows[header.index].line;
-    if outcomes.is_empty() {
-        return Err(protocol(
-            &file,
-            format!(
-                "the header (row {header_line}) has no rows under it: refused, so that an export \
-                 cut short does not empty the fleet; export the inventory again"
-            ),
-        ));
-    }
-    let records = outcomes
-        .iter()
-        .filter(|o| matches!(o, Outcome::Record { .. }))
-        .count() as u64;
-    if records == 0 {
-        let first: Vec<&str> = outcomes
-            .iter()
-            .filter_map(|o| match o {
-                Outcome::Rejected(why) => Some(why.as_str()),
-                Outcome::Record { .. } => None,
-            })
-            .take(3)
-            .collect();
-        return Err(protocol(
-            &file,
-            format!(
-                "none of the {} rows could be read as a device, refused so that the fleet is not \
-                 emptied: {}",
-                outcomes.len(),
-                first.join("; ")
-            ),
-        ));
-    }
-    Ok(Loaded {
-        fingerprint,
-        stamp: file_stamp,
-        outcomes,
-        records,
-        described: table.described,
-    })
-}
-
 impl InventoryFileConnector {
     pub fn new(params: InventoryFileParams) -> Self {
         InventoryFileConnector {
             file: params.file(),
             mapping: params.normalisation_digest(),
             params: Arc::new(params),
-            loaded: Mutex::new(None),
+            parse: Mutex::new(None),
             change_reported: Mutex::new(None),
         }
     }
@@ -235,38 +153,36 @@ impl InventoryFileConnector {
         blocking(&self.file, move || read_and_hash(&params)).await
     }
 
-    /// The rows kept from the page before when the file is, by its stamp, the one they
-    /// were read from.
-    fn kept_if_unchanged(&self) -> Option<Arc<Loaded>> {
-        let kept = lock(&self.loaded).as_ref().map(Arc::clone)?;
-        let now = stamp(&self.params.path)?;
-        (kept.stamp.as_ref() == Some(&now)).then_some(kept)
+    /// The parse under way when it goes on at `cursor` and the file is, by its stamp, the
+    /// one it reads.
+    fn continuing(&self, cursor: &FileCursor) -> Option<Parse> {
+        let next_row = cursor.next_row?;
+        let mut kept = lock(&self.parse);
+        let fits = kept.as_ref().is_some_and(|p| {
+            p.next_row == next_row
+                && p.fingerprint == cursor.fingerprint
+                && cursor.mapping == self.mapping
+                && p.stamp.is_some()
+                && p.stamp == stamp(&self.params.path)
+        });
+        if fits { kept.take() } else { None }
     }
 
-    /// The parsed file for `fingerprint`: the one kept from an earlier page, or parsed now.
-    async fn load(&self, read: Read) -> Result<Arc<Loaded>, ConnectorError> {
-        if let Some(loaded) = lock(&self.loaded)
-            .as_ref()
-            .filter(|l| l.fingerprint == read.fingerprint)
-        {
-            return Ok(Arc::clone(loaded));
-        }
-        let params = Arc::clone(&self.params);
-        let loaded = Arc::new(
-            blocking(&self.file, move || {
-                parse(read.bytes, read.fingerprint, read.stamp, &params)
-            })
-            .await?,
-        );
-        tracing::info!(
-            file = %self.file,
-            read = %loaded.described,
-            rows = loaded.outcomes.len(),
-            records = loaded.records,
-            "inventory file parsed"
-        );
-        *lock(&self.loaded) = Some(Arc::clone(&loaded));
-        Ok(loaded)
+    /// The parse of `read` from row `start`: the one kept (by `check()`) when it stands
+    /// there, or a new one.
+    fn parse_from(&self, read: Read, start: u64) -> Parse {
+        let kept = lock(&self.parse)
+            .take()
+            .filter(|p| p.fingerprint == read.fingerprint && p.next_row == start);
+        kept.unwrap_or_else(|| {
+            Parse::start(
+                read.bytes,
+                read.fingerprint,
+                read.stamp,
+                Arc::clone(&self.params),
+                start,
+            )
+        })
     }
 
     /// The first poll after the file changed under a sync fails; the next starts over.
@@ -278,7 +194,7 @@ impl InventoryFileConnector {
             return Ok(());
         }
         *reported = Some(cursor.fingerprint.clone());
-        *lock(&self.loaded) = None;
+        *lock(&self.parse) = None;
         Err(protocol(
             &self.file,
             format!(
@@ -287,6 +203,30 @@ impl InventoryFileConnector {
                 cursor.next_row.unwrap_or(0)
             ),
         ))
+    }
+
+    /// Where a poll that read the file starts.
+    fn start_of(
+        &self,
+        cursor: Option<&FileCursor>,
+        fingerprint: &str,
+    ) -> Result<Start, ConnectorError> {
+        let Some(c) = cursor else {
+            return Ok(Start::Row(0));
+        };
+        Ok(match c.next_row {
+            None if c.fingerprint == fingerprint && c.mapping == self.mapping => {
+                Start::Unchanged(c.encode())
+            }
+            None => Start::Row(0),
+            Some(_) if c.fingerprint != fingerprint => {
+                self.changed_during_sync(c)?;
+                Start::Row(0)
+            }
+            // Rows normalised under two mappings would mix ids and classes.
+            Some(_) if c.mapping != self.mapping => Start::Row(0),
+            Some(row) => Start::Row(row),
+        })
     }
 }
 
@@ -300,10 +240,15 @@ impl Connector for InventoryFileConnector {
         false
     }
 
-    /// Reads and parses the file, as a sync would; the rows are kept for the next poll.
+    /// Reads the file and parses it up to its first page, as a sync would; the parse is
+    /// kept for the next poll.
     async fn check(&self) -> Result<(), ConnectorError> {
         let read = self.read().await?;
-        self.load(read).await.map(|_| ())
+        let mut parse = self.parse_from(read, 0);
+        let first = parse.next(&self.file).await?;
+        parse.pending = Some(first);
+        *lock(&self.parse) = Some(parse);
+        Ok(())
     }
 
     async fn poll(&self, request: PollRequest<'_>) -> Result<Page, ConnectorError> {
@@ -311,94 +256,75 @@ impl Connector for InventoryFileConnector {
             .cursor
             .map(|c| FileCursor::decode(c, &self.file))
             .transpose()?;
-        // Inside a sync, the rows kept from the page before serve while the file's stamp is
-        // unchanged; otherwise (a new sync, a new process, a rewritten file) it is read and
-        // hashed whole.
-        let kept = cursor
-            .as_ref()
-            .filter(|c| c.next_row.is_some())
-            .and_then(|_| self.kept_if_unchanged());
-        let rows = match kept {
-            Some(k) => Rows::Kept(k),
-            None => Rows::Read(self.read().await?),
-        };
-        let fingerprint = match &rows {
-            Rows::Kept(k) => k.fingerprint.clone(),
-            Rows::Read(r) => r.fingerprint.clone(),
-        };
-        let start = match &cursor {
-            None => 0,
-            Some(c) => match c.next_row {
-                None if c.fingerprint == fingerprint && c.mapping == self.mapping => {
-                    tracing::debug!(file = %self.file, "unchanged since the last sync");
-                    return Ok(Page {
-                        cursor: c.encode(),
-                        done: true,
-                        unchanged: true,
-                        ..Page::default()
-                    });
+        // Inside a sync, the parse under way serves while the file's stamp is unchanged;
+        // otherwise (a new sync, a new process, a rewritten file) the file is read and
+        // hashed whole, and parsed from the cursor's row.
+        let mut parse = match cursor.as_ref().and_then(|c| self.continuing(c)) {
+            Some(parse) => parse,
+            None => {
+                let read = self.read().await?;
+                match self.start_of(cursor.as_ref(), &read.fingerprint)? {
+                    Start::Row(start) => self.parse_from(read, start),
+                    Start::Unchanged(cursor) => {
+                        tracing::debug!(file = %self.file, "unchanged since the last sync");
+                        return Ok(Page {
+                            cursor,
+                            done: true,
+                            unchanged: true,
+                            ..Page::default()
+                        });
+                    }
                 }
-                None => 0,
-                Some(_) if c.fingerprint != fingerprint => {
-                    self.changed_during_sync(c)?;
-                    0
-                }
-                // Rows normalised under two mappings would mix ids and classes.
-                Some(_) if c.mapping != self.mapping => 0,
-                Some(row) => row,
-            },
+            }
         };
-        let loaded = match rows {
-            Rows::Kept(kept) => kept,
-            Rows::Read(read) => self.load(read).await?,
-        };
-        let total = loaded.outcomes.len() as u64;
-        if start > total {
-            return Err(protocol(
-                &self.file,
-                format!(
-                    "the stored cursor points at row {start} but the file has {total}; reset it \
-                     with a full sync"
-                ),
-            ));
-        }
-        let end = (start + self.params.page_size).min(total);
-        let mut records = Vec::with_capacity((end - start) as usize);
+        let chunk = parse.next(&self.file).await?;
+        let mut records = Vec::with_capacity(chunk.outcomes.len());
         let mut rejected = 0;
         let mut notes = Notes::default();
-        for outcome in &loaded.outcomes[start as usize..end as usize] {
+        parse.next_row += chunk.outcomes.len() as u64;
+        for outcome in chunk.outcomes {
             match outcome {
                 Outcome::Record { record, note } => {
-                    records.push(record.clone());
+                    records.push(record);
                     if let Some(note) = note {
-                        notes.push(note);
+                        notes.push(&note);
                     }
                 }
                 Outcome::Rejected(why) => {
                     rejected += 1;
-                    notes.push(why);
+                    notes.push(&why);
                 }
             }
         }
         notes.log(&self.file);
-        let done = end == total;
-        if done {
-            *lock(&self.loaded) = None;
+        let done = chunk.end.is_some();
+        if let Some(end) = &chunk.end {
+            tracing::info!(
+                file = %self.file,
+                read = %end.described,
+                rows = end.rows,
+                records = end.records,
+                "inventory file parsed"
+            );
         }
-        Ok(Page {
+        let page = Page {
             records,
             readings: Vec::new(),
             cursor: FileCursor {
-                fingerprint: loaded.fingerprint.clone(),
+                fingerprint: parse.fingerprint.clone(),
                 mapping: self.mapping.clone(),
-                next_row: (!done).then_some(end),
+                next_row: (!done).then_some(parse.next_row),
             }
             .encode(),
             done,
             unchanged: false,
             rejected,
-            total_hint: Some(loaded.records),
+            total_hint: parse.records(),
             failure: None,
-        })
+        };
+        if !done {
+            *lock(&self.parse) = Some(parse);
+        }
+        Ok(page)
     }
 }

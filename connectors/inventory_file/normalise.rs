@@ -17,7 +17,7 @@ use chrono::{Days, NaiveDate};
 
 use super::columns::{Field, Header};
 use super::params::InventoryFileParams;
-use super::sheet::{Row, Table};
+use super::sheet::Row;
 use crate::amount::parse_amount_cents;
 use crate::mapping::family_of;
 use crate::record::{AssetRecord, PurchaseRecord};
@@ -43,58 +43,86 @@ pub enum Outcome {
 pub const REFURBISHED_COMMENT: &str = "Reconditionné: Oui";
 
 /// The records of every data row under `header`; blank rows are skipped.
-pub fn rows(table: &Table, header: &Header, params: &InventoryFileParams) -> Vec<Outcome> {
-    let header_cells = &table.rows[header.index].cells;
-    let names: BTreeMap<Field, String> = header
-        .columns
-        .keys()
-        .map(|f| (*f, header.name_of(*f, header_cells)))
-        .collect();
-    let data = &table.rows[header.index + 1..];
-    let mut first_row: HashMap<String, u64> = HashMap::with_capacity(data.len());
-    let mut out = Vec::with_capacity(data.len());
-    for row in data {
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+#[cfg(test)]
+pub fn rows(
+    table: &super::sheet::Table,
+    header: &Header,
+    params: &InventoryFileParams,
+) -> Vec<Outcome> {
+    let mut rows = Normaliser::new(header.clone(), &table.rows[header.index].cells, params);
+    table.rows[header.index + 1..]
+        .iter()
+        .filter_map(|row| rows.row(row))
+        .collect()
+}
+
+/// The data rows under a header, one after the other: a row repeating an identity is
+/// known by the rows before it.
+pub struct Normaliser<'a> {
+    header: Header,
+    /// Field → the header's text for it, for the messages.
+    names: BTreeMap<Field, String>,
+    params: &'a InventoryFileParams,
+    /// Identity → the row where it was first seen.
+    first_row: HashMap<String, u64>,
+}
+
+impl<'a> Normaliser<'a> {
+    pub fn new(header: Header, header_cells: &[String], params: &'a InventoryFileParams) -> Self {
+        let names = header
+            .columns
+            .keys()
+            .map(|f| (*f, header.name_of(*f, header_cells)))
+            .collect();
+        Normaliser {
+            header,
+            names,
+            params,
+            first_row: HashMap::new(),
         }
+    }
+
+    /// What the data row `row` gives; `None` for a blank row.
+    pub fn row(&mut self, row: &Row) -> Option<Outcome> {
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            return None;
+        }
+        let header = &self.header;
+        let names = &self.names;
         let cells = Cells { row, header };
         let identity = &names[&header.identity];
         let Some(id) = cells.get(header.identity) else {
-            out.push(Outcome::Rejected(format!(
+            return Some(Outcome::Rejected(format!(
                 "row {}: no {identity}; row left out",
                 row.line
             )));
-            continue;
         };
         let Some(category) = cells.get(Field::Category) else {
-            out.push(Outcome::Rejected(format!(
+            return Some(Outcome::Rejected(format!(
                 "row {}: {identity} \"{id}\" has no {}; row left out",
                 row.line,
                 names[&Field::Category]
             )));
-            continue;
         };
-        match first_row.entry(id.to_string()) {
+        match self.first_row.entry(id.to_string()) {
             Entry::Occupied(first) => {
-                out.push(Outcome::Rejected(format!(
+                return Some(Outcome::Rejected(format!(
                     "row {}: {identity} \"{id}\" is already on row {}; the first one is kept",
                     row.line,
                     first.get()
                 )));
-                continue;
             }
             Entry::Vacant(v) => {
                 v.insert(row.line);
             }
         }
         let mut notes = Vec::new();
-        let record = record(&cells, id, category, &names, params, &mut notes);
-        out.push(Outcome::Record {
+        let record = record(&cells, id, category, names, self.params, &mut notes);
+        Some(Outcome::Record {
             record,
             note: (!notes.is_empty()).then(|| format!("row {}: {}", row.line, notes.join("; "))),
-        });
+        })
     }
-    out
 }
 
 /// One row's cells by field: trimmed, `None` when empty or absent.
@@ -163,6 +191,7 @@ fn record(
         phase,
         status_mapped,
         rated_power_w: None,
+        addresses: addresses(cells, names, notes),
         modified_at: None,
         purchase: purchase(cells, names, notes),
     }
@@ -214,6 +243,31 @@ fn purchase(
     (p != PurchaseRecord::default()).then_some(p)
 }
 
+/// The IP addresses of an address cell: one, or several separated by commas, semicolons or
+/// spaces (a printer with a wired and a wireless card). What is not an IP address (a host
+/// name, a typo) is left out with a note: an SNMP source would poll nothing there.
+fn addresses(
+    cells: &Cells<'_>,
+    names: &BTreeMap<Field, String>,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    let Some(text) = cells.get(Field::IpAddress) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for word in text.split([',', ';', ' ', '\n']).filter(|w| !w.is_empty()) {
+        match word.parse::<std::net::IpAddr>() {
+            Ok(ip) if !found.contains(&ip.to_string()) => found.push(ip.to_string()),
+            Ok(_) => {}
+            Err(_) => notes.push(format!(
+                "{} \"{word}\" is not an IP address (such as 10.1.2.30); left out",
+                names[&Field::IpAddress]
+            )),
+        }
+    }
+    found
+}
+
 /// A yes/no cell as French and English spreadsheets fill it; `None` when it is neither.
 fn yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -263,6 +317,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 mod tests {
     use super::*;
     use crate::inventory_file::columns::Matcher;
+    use crate::inventory_file::sheet::Table;
     use crate::params::Params;
     use crate::record::{AssetClass, Phase};
     use serde_json::json;
@@ -288,7 +343,6 @@ mod tests {
                     cells: cells.iter().map(|c| c.to_string()).collect(),
                 })
                 .collect(),
-            described: "test".into(),
         };
         let matcher = Matcher::new(&params.columns);
         let header = Header::find(
@@ -359,6 +413,36 @@ mod tests {
             !text.contains("Jean Dupont"),
             "the user is never read: {text}"
         );
+    }
+
+    #[test]
+    fn an_ip_column_gives_the_printers_addresses_and_a_word_that_is_not_one_is_noted() {
+        let p = params(json!({}));
+        let header: &[&str] = &["N° d'inventaire", "Catégorie", "Adresse IP"];
+        let out = outcomes(
+            &[
+                header,
+                &["IMP-1", "Imprimante", " 10.1.2.30 "],
+                &["IMP-2", "Copieur", "10.1.2.31; 2001:db8::31, 10.1.2.31"],
+                &["IMP-3", "Imprimante", "prn-3.mairie"],
+                &["IMP-4", "Imprimante", ""],
+            ],
+            &p,
+        );
+        assert_eq!(record(&out[0]).addresses, ["10.1.2.30"]);
+        assert_eq!(record(&out[1]).addresses, ["10.1.2.31", "2001:db8::31"]);
+        match &out[2] {
+            Outcome::Record { record, note } => {
+                assert!(record.addresses.is_empty());
+                let note = note.as_deref().unwrap();
+                assert!(
+                    note.contains("Adresse IP \"prn-3.mairie\" is not an IP address"),
+                    "{note}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(record(&out[3]).addresses.is_empty());
     }
 
     #[test]

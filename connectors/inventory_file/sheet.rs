@@ -2,7 +2,9 @@
 //! (a renamed file is common), the CSV's encoding and separator are found when not given,
 //! and an XLSX's sheet is the first whose top rows look like a header.
 //!
-//! Cells are text so that both formats go through one normalisation. An XLSX date cell
+//! Rows are handed out one by one as the file is parsed (an XLSX sheet is read cell by cell
+//! from its XML, never built whole in memory), so that the connector sends the first pages
+//! while the rest is parsed. Cells are text so that both formats go through one normalisation. An XLSX date cell
 //! becomes `yyyy-mm-dd`; a number is written with a `.` and never as `d.ddd`, which the
 //! shared amount parser refuses as ambiguous (`1.234` is written `1.2340`).
 
@@ -10,7 +12,7 @@ use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use thiserror::Error;
 
 use super::columns::HEADER_SEARCH_ROWS;
@@ -25,11 +27,39 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
-/// The rows of the sheet that was read, and how it was read (for the logs).
+/// The rows of the sheet that was read, whole.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct Table {
     pub rows: Vec<Row>,
+}
+
+/// A file opened and its sheet (or separator) chosen, before its rows are read: they are
+/// read one by one by [`Sheet::rows`], so that the first ones can be stored while the rest
+/// of the file is still being parsed.
+pub struct Sheet {
+    /// Which sheet or separator was read, for the logs and the messages.
     pub described: String,
+    rows: SheetRows,
+}
+
+enum SheetRows {
+    /// The decoded text, already checked for an unclosed quote.
+    Csv { text: String, delimiter: u8 },
+    Xlsx {
+        book: Box<Xlsx<Cursor<Vec<u8>>>>,
+        name: String,
+    },
+}
+
+impl Sheet {
+    /// Hands each row to `each`, in the file's order, while it returns true.
+    pub fn rows(self, each: &mut dyn FnMut(Row) -> bool) -> Result<(), SheetError> {
+        match self.rows {
+            SheetRows::Csv { text, delimiter } => csv_rows(&text, delimiter, each),
+            SheetRows::Xlsx { mut book, name } => xlsx_rows(&mut book, &name, each),
+        }
+    }
 }
 
 /// How to read the file, from the source's keys.
@@ -86,14 +116,32 @@ pub enum SheetError {
 
 const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-/// The rows of the file in `bytes`. `score` tells how much a row looks like a header (see
-/// `columns::Matcher::score`): it chooses the separator and the sheet.
+/// The rows of the file in `bytes`, whole (the tests' view of [`open`]).
+#[cfg(test)]
 pub fn read(
     bytes: Vec<u8>,
     path: &Path,
     opts: ReadOptions<'_>,
     score: &dyn Fn(&[String]) -> usize,
 ) -> Result<Table, SheetError> {
+    let mut rows = Vec::new();
+    open(bytes, path, opts, score)?.rows(&mut |row| {
+        rows.push(row);
+        true
+    })?;
+    Ok(Table { rows })
+}
+
+/// Opens the file in `bytes` and chooses what to read in it. `score` tells how much a row
+/// looks like a header (see `columns::Matcher::score`): it chooses the separator and the
+/// sheet. Errors found by looking at the whole file (a quote never closed) come here, before
+/// any row is read.
+pub fn open(
+    bytes: Vec<u8>,
+    path: &Path,
+    opts: ReadOptions<'_>,
+    score: &dyn Fn(&[String]) -> usize,
+) -> Result<Sheet, SheetError> {
     if bytes.starts_with(&OLE_MAGIC) {
         // Excel encrypts a protected .xlsx into an OLE file with this stream.
         let encrypted: Vec<u8> = "EncryptedPackage"
@@ -129,11 +177,25 @@ pub fn read(
         };
         return Err(SheetError::NotAWorkbook { ext, what });
     }
-    let text = decode(&bytes, opts.encoding)?;
+    let decoded = match decode(&bytes, opts.encoding)? {
+        Cow::Borrowed(text) => Err(text.len()),
+        Cow::Owned(text) => Ok(text),
+    };
+    let text = match decoded {
+        Ok(text) => text,
+        // Text that is UTF-8 as it is, the tail of the bytes after a BOM: the bytes become
+        // the text in place, where a copy would hold a million-row file (150 MB) twice.
+        Err(len) => {
+            let mut bytes = bytes;
+            bytes.drain(..bytes.len() - len);
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+    };
     if text.trim().is_empty() {
         return Err(SheetError::Empty);
     }
-    csv(&text, opts.delimiter, score)
+    csv(text, opts.delimiter, score)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -179,20 +241,20 @@ fn described_delimiter(d: u8) -> String {
 }
 
 fn csv(
-    text: &str,
+    text: String,
     delimiter: Option<u8>,
     score: &dyn Fn(&[String]) -> usize,
-) -> Result<Table, SheetError> {
+) -> Result<Sheet, SheetError> {
     let delimiter = match delimiter {
         Some(d) => d,
-        None => guess_delimiter(text, score)?,
+        None => guess_delimiter(&text, score)?,
     };
-    if let Some(line) = unclosed_quote(text, delimiter) {
+    if let Some(line) = unclosed_quote(&text, delimiter) {
         return Err(SheetError::UnclosedQuote { line });
     }
-    Ok(Table {
-        rows: csv_rows(text, delimiter, usize::MAX)?,
+    Ok(Sheet {
         described: format!("CSV separated by {}", described_delimiter(delimiter)),
+        rows: SheetRows::Csv { text, delimiter },
     })
 }
 
@@ -201,7 +263,11 @@ fn csv(
 fn guess_delimiter(text: &str, score: &dyn Fn(&[String]) -> usize) -> Result<u8, SheetError> {
     let mut best = (0, 0, b';');
     for d in [b';', b',', b'\t'] {
-        let rows = csv_rows(text, d, HEADER_SEARCH_ROWS)?;
+        let mut rows = Vec::new();
+        csv_rows(text, d, &mut |row| {
+            rows.push(row);
+            rows.len() < HEADER_SEARCH_ROWS
+        })?;
         let header = rows.iter().map(|r| score(&r.cells)).max().unwrap_or(0);
         let width = rows.first().map_or(0, |r| r.cells.len());
         if (header, width) > (best.0, best.1) {
@@ -211,25 +277,30 @@ fn guess_delimiter(text: &str, score: &dyn Fn(&[String]) -> usize) -> Result<u8,
     Ok(best.2)
 }
 
-fn csv_rows(text: &str, delimiter: u8, limit: usize) -> Result<Vec<Row>, SheetError> {
+fn csv_rows(
+    text: &str,
+    delimiter: u8,
+    each: &mut dyn FnMut(Row) -> bool,
+) -> Result<(), SheetError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let mut rows = Vec::new();
-    while rows.len() < limit
-        && reader
-            .read_record(&mut record)
-            .map_err(|e| SheetError::Csv(e.to_string()))?
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| SheetError::Csv(e.to_string()))?
     {
-        rows.push(Row {
+        let row = Row {
             line: record.position().map_or(0, csv::Position::line),
             cells: record.iter().map(str::to_owned).collect(),
-        });
+        };
+        if !each(row) {
+            break;
+        }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// The line where a quoted field opens and never closes. The csv reader would take the
@@ -269,14 +340,25 @@ fn unclosed_quote(text: &str, delimiter: u8) -> Option<u64> {
     quoted.then_some(opened)
 }
 
+fn broken(e: calamine::XlsxError) -> SheetError {
+    SheetError::BrokenXlsx(e.to_string())
+}
+
 fn xlsx(
     bytes: Vec<u8>,
     sheet: Option<&str>,
     score: &dyn Fn(&[String]) -> usize,
-) -> Result<Table, SheetError> {
-    let broken = |e: calamine::XlsxError| SheetError::BrokenXlsx(e.to_string());
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(broken)?;
+) -> Result<Sheet, SheetError> {
+    let mut book: Box<Xlsx<_>> =
+        Box::new(calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(broken)?);
     let names = book.sheet_names();
+    let chosen = |book, name: &str| Sheet {
+        described: format!("sheet \"{name}\""),
+        rows: SheetRows::Xlsx {
+            book,
+            name: name.to_string(),
+        },
+    };
     if let Some(wanted) = sheet {
         let name = names
             .iter()
@@ -295,26 +377,28 @@ fn xlsx(
                     .join(", "),
             })?
             .clone();
-        let range = book.worksheet_range(&name).map_err(broken)?;
-        return Ok(sheet_table(&range, &name));
+        return Ok(chosen(book, &name));
     }
     let mut first = None;
     for name in &names {
-        let range = book.worksheet_range(name).map_err(broken)?;
-        let top = rows_of(&range, HEADER_SEARCH_ROWS);
+        let mut top = Vec::new();
+        xlsx_rows(&mut book, name, &mut |row| {
+            top.push(row);
+            top.len() < HEADER_SEARCH_ROWS
+        })?;
         if top.iter().any(|r| score(&r.cells) >= 2) {
-            return Ok(sheet_table(&range, name));
+            return Ok(chosen(book, name));
         }
-        if first.is_none() && !range.is_empty() {
-            first = Some((name.clone(), range));
+        if first.is_none() && !top.is_empty() {
+            first = Some(name.clone());
         }
     }
     match first {
         // No sheet has a header: the first non-empty one shows the header error.
-        Some((name, range)) => {
-            let mut table = sheet_table(&range, &name);
+        Some(name) => {
+            let mut sheet = chosen(book, &name);
             if names.len() > 1 {
-                table.described = format!(
+                sheet.described = format!(
                     "sheets {}",
                     names
                         .iter()
@@ -323,45 +407,99 @@ fn xlsx(
                         .join(", ")
                 );
             }
-            Ok(table)
+            Ok(sheet)
         }
         None => Err(SheetError::Empty),
     }
 }
 
-fn sheet_table(range: &Range<Data>, name: &str) -> Table {
-    Table {
-        rows: rows_of(range, usize::MAX),
-        described: format!("sheet \"{name}\""),
+/// The rows of one sheet, read cell by cell from its XML: from its first row with a value,
+/// each row's cells by column from A (a cell left empty is ""). Blank rows are handed out
+/// among the first rows, where the header is looked for, as a person counts them; further
+/// down they hold nothing to read.
+fn xlsx_rows(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+    each: &mut dyn FnMut(Row) -> bool,
+) -> Result<(), SheetError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet: nothing to read, as for an empty sheet.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(broken(e)),
+    };
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let mut handed = 0;
+    while let Some(cell) = reader.next_cell().map_err(broken)? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        match &current {
+            Some((r, _)) if *r == row => {}
+            Some((r, _)) if row < *r => {
+                return Err(SheetError::BrokenXlsx(format!(
+                    "row {} is written after row {}",
+                    row + 1,
+                    r + 1
+                )));
+            }
+            _ => {
+                if let Some((r, cells)) = current.take() {
+                    if !each(Row {
+                        line: u64::from(r) + 1,
+                        cells,
+                    }) {
+                        return Ok(());
+                    }
+                    handed += 1;
+                    for blank in r + 1..row {
+                        if handed >= HEADER_SEARCH_ROWS {
+                            break;
+                        }
+                        if !each(Row {
+                            line: u64::from(blank) + 1,
+                            cells: Vec::new(),
+                        }) {
+                            return Ok(());
+                        }
+                        handed += 1;
+                    }
+                }
+                current = Some((row, Vec::new()));
+            }
+        }
+        if let Some((_, cells)) = &mut current {
+            let col = col as usize;
+            if cells.len() <= col {
+                cells.resize(col + 1, String::new());
+            }
+            cells[col] = cell_text(value);
+        }
     }
+    if let Some((r, cells)) = current {
+        each(Row {
+            line: u64::from(r) + 1,
+            cells,
+        });
+    }
+    Ok(())
 }
 
-fn rows_of(range: &Range<Data>, limit: usize) -> Vec<Row> {
-    // A range starts at its first non-empty cell, not at A1.
-    let top = range.start().map_or(0, |(row, _)| u64::from(row));
-    range
-        .rows()
-        .take(limit)
-        .enumerate()
-        .map(|(i, cells)| Row {
-            line: top + i as u64 + 1,
-            cells: cells.iter().map(cell_text).collect(),
-        })
-        .collect()
-}
-
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &DataRef<'_>) -> String {
     match cell {
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) if d.is_datetime() => d
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) if d.is_datetime() => d
             .as_datetime()
             .map(|d| d.date().format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        Data::DateTime(d) => number_text(d.as_f64()),
-        Data::Error(_) | Data::Empty => String::new(),
+        DataRef::DateTime(d) => number_text(d.as_f64()),
+        DataRef::Error(_) | DataRef::Empty => String::new(),
     }
 }
 
@@ -454,6 +592,36 @@ mod tests {
             .collect();
         let t = read_csv(&utf16, opts(None, Encoding::Auto)).unwrap();
         assert_eq!(cells(&t), vec![vec!["header", "Écran"]]);
+    }
+
+    #[test]
+    fn text_taken_in_place_from_the_bytes_loses_only_its_bom() {
+        // UTF-8 as it is (with and without a BOM) and ASCII read as Windows-1252 become the
+        // text without a copy: the cells are those of a copy.
+        for (bytes, encoding) in [
+            (
+                "\u{feff}header;Écran 24\"\nx;é\n".as_bytes(),
+                Encoding::Auto,
+            ),
+            (
+                "\u{feff}header;Écran 24\"\nx;é\n".as_bytes(),
+                Encoding::Utf8,
+            ),
+            ("header;Écran 24\"\nx;é\n".as_bytes(), Encoding::Auto),
+        ] {
+            let t = read_csv(bytes, opts(None, encoding)).unwrap();
+            assert_eq!(
+                cells(&t),
+                vec![vec!["header", "Écran 24\""], vec!["x", "é"]],
+                "{encoding:?}"
+            );
+        }
+        let t = read_csv(b"header;b\nx;y\n", opts(None, Encoding::Windows1252)).unwrap();
+        assert_eq!(cells(&t), vec![vec!["header", "b"], vec!["x", "y"]]);
+        for only_a_bom in [&b"\xEF\xBB\xBF"[..], &[0xFF, 0xFE][..]] {
+            let e = read_csv(only_a_bom, opts(None, Encoding::Auto)).unwrap_err();
+            assert_eq!(e, SheetError::Empty, "{only_a_bom:?}");
+        }
     }
 
     #[test]

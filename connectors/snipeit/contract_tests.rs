@@ -319,6 +319,7 @@ async fn assets_deleted_during_a_full_sync_shift_no_other_asset_out_of_it() {
             .poll(PollRequest {
                 mode: SyncMode::Full,
                 cursor: cursor.as_ref(),
+                inventory: &[],
             })
             .await
             .unwrap();
@@ -453,6 +454,7 @@ async fn a_truncated_page_is_refused_and_the_same_cursor_works_afterwards() {
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: None,
+            inventory: &[],
         })
         .await
         .unwrap();
@@ -461,6 +463,7 @@ async fn a_truncated_page_is_refused_and_the_same_cursor_works_afterwards() {
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: Some(&first.cursor),
+            inventory: &[],
         })
         .await
         .expect_err("a truncated page is refused");

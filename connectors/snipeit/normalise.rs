@@ -109,6 +109,8 @@ pub(super) fn asset(row: &Row, params: &SnipeitParams) -> Option<AssetRecord> {
         phase,
         status_mapped,
         rated_power_w: None,
+        // Snipe-IT has no address field of its own (a DSI keeps one in a custom field).
+        addresses: Vec::new(),
         modified_at: wire::text(&row.updated_at),
         purchase: purchase(row, params),
     })

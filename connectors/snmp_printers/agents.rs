@@ -166,3 +166,61 @@ fn spawn(mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Agent {
 }
 
 pub use parcd_fakes::snmp_printers::free_udp_port as free_port;
+
+/// A relay on a free 127.0.0.1 port in front of an agent, counting the requests it passes:
+/// what reading a printer costs its agent, whatever the machine's load. Stops when dropped.
+pub struct Relay {
+    pub port: u16,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    pub async fn start(agent_port: u16) -> Relay {
+        use tokio::net::UdpSocket;
+        let front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let back = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        back.connect(("127.0.0.1", agent_port)).await.unwrap();
+        let port = front.local_addr().unwrap().port();
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = requests.clone();
+        let task = tokio::spawn(async move {
+            let (mut ask, mut answer) = (vec![0u8; 65536], vec![0u8; 65536]);
+            let mut client = None;
+            loop {
+                tokio::select! {
+                    Ok((n, from)) = front.recv_from(&mut ask) => {
+                        client = Some(from);
+                        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let _ = back.send(&ask[..n]).await;
+                    }
+                    Ok(n) = back.recv(&mut answer) => {
+                        if let Some(c) = client {
+                            let _ = front.send_to(&answer[..n], c).await;
+                        }
+                    }
+                }
+            }
+        });
+        Relay {
+            port,
+            requests,
+            task,
+        }
+    }
+
+    pub fn target(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Requests passed so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

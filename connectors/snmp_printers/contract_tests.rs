@@ -53,6 +53,7 @@ pub(super) async fn poll(
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor,
+            inventory: &[],
         })
         .await?;
     assert!(page.done, "a round is one page");
@@ -267,6 +268,73 @@ async fn an_a3_colour_mfp_gives_its_sheets_by_media_size_and_two_sided_impressio
 }
 
 #[tokio::test]
+async fn tables_longer_than_one_request_are_read_to_their_ends() {
+    let agent = Agent::snmpsim().await;
+    let id = at(&agent);
+    // The printer is hrDevice 5, after four other devices; two markers, 20 supplies, six
+    // colorants and a media table of three keys: more rows than the first request asks,
+    // and for the supplies more than a second one holds.
+    let page = poll(&v2c(&[id.as_str()], "long-tables"), None)
+        .await
+        .unwrap();
+    assert!(page.failure.is_none());
+    assert_eq!(serial_of(&page, &id).as_deref(), Some("CAN-7770-0099"));
+    assert_eq!(value(&page, &id, DEVICE_STATUS), Some(2.0));
+    assert_eq!(value(&page, &id, PRINTER_STATUS), Some(4.0));
+    // Both markers count impressions: 100000 + 23456.
+    assert_eq!(value(&page, &id, PRINTED_PAGES), Some(123456.0));
+    assert_eq!(value(&page, &id, PRINTED_PAGES_COLOUR), Some(50000.0));
+    assert_eq!(value(&page, &id, PRINTED_PAGES_MONO), Some(73456.0));
+    // The first key's lifetime rows, all twelve media: A3, SRA3 and B4 as A3.
+    assert_eq!(value(&page, &id, PRINTED_SHEETS_A3), Some(44006.0));
+    assert_eq!(value(&page, &id, PRINTED_SHEETS_A4), Some(34006.0));
+    // The lowest supply of each kind, the last rows included.
+    for (kind, level) in [
+        (SupplyKind::Black, 80.0),
+        (SupplyKind::Cyan, 70.0),
+        (SupplyKind::Magenta, 60.0),
+        (SupplyKind::Yellow, 50.0),
+        (SupplyKind::OtherColour, 33.0),
+        (SupplyKind::Drum, 60.0),
+        (SupplyKind::Waste, 60.0),
+        (SupplyKind::Fuser, 80.0),
+        (SupplyKind::Transfer, 10.0),
+        (SupplyKind::Other, 25.0),
+    ] {
+        assert_eq!(value(&page, &id, kind.quantity()), Some(level), "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_printer_is_read_in_one_request_when_its_tables_are_short() {
+    let agent = Agent::snmpsim().await;
+    let relay = agents::Relay::start(agent.port).await;
+    let id = relay.target();
+    // One GETBULK of the system and vendor objects with the first rows of every table,
+    // the printer's hrDevice row among them: a mono HP, an agent of odd types; colour MFPs
+    // (one whose printer is hrDevice 3) read the rest of their supplies, and the PWG media
+    // table, in one more GETBULK.
+    for (community, requests) in [
+        ("hp-mono", 1),
+        ("colour-mfp", 2),
+        ("colour-mfp-a3", 2),
+        ("odd", 1),
+    ] {
+        let before = relay.requests();
+        let page = poll(&v2c(&[id.as_str()], community), None).await.unwrap();
+        assert_eq!(value(&page, &id, RESPONDING), Some(1.0), "{community}");
+        assert_eq!(relay.requests() - before, requests, "{community}");
+    }
+    // Longer tables cost more requests, a few more, not one per row.
+    let before = relay.requests();
+    poll(&v2c(&[id.as_str()], "long-tables"), None)
+        .await
+        .unwrap();
+    let long = relay.requests() - before;
+    assert!((3..=6).contains(&long), "{long} requests");
+}
+
+#[tokio::test]
 async fn a_counter_at_zero_is_left_out_and_a_wrapped_one_reported_as_read() {
     let agent = Agent::snmpsim().await;
     let id = at(&agent);
@@ -362,6 +430,7 @@ async fn silent_and_closed_printers_read_as_not_responding_and_the_round_goes_on
         .poll(PollRequest {
             mode: SyncMode::Full,
             cursor: None,
+            inventory: &[],
         })
         .await
         .unwrap();
@@ -483,4 +552,82 @@ async fn a_round_nobody_answers_fails_and_still_says_each_listed_printer_is_sile
         );
     }
     assert!(logs.contains("no target answered"), "{logs}");
+}
+
+/// With `inventory_source`, a round polls the inventory's printing devices it is handed, at
+/// one address each on the source's `port`; the others are left out, those without a usable
+/// address counted.
+#[tokio::test]
+async fn a_round_polls_the_printers_of_the_inventory_it_is_handed() {
+    let agent = Agent::snmpsim().await;
+    let p = params(json!({
+        "inventory_source": "glpi-main", "port": agent.port, "community": "hp-mono",
+        "timeout_ms": 400, "retries": 1,
+    }));
+    assert!(p.targets.is_empty());
+    let c = p.build().expect("the connector builds");
+    let feed = c
+        .inventory_feed()
+        .expect("it asks for the inventory's printers");
+    assert_eq!(feed.source, "glpi-main");
+    assert_eq!(
+        feed.classes,
+        [
+            crate::record::AssetClass::Printer,
+            crate::record::AssetClass::Mfp,
+            crate::record::AssetClass::Copier
+        ]
+    );
+    let device = |id: &str, class, addresses: &[&str]| crate::inventory::InventoryDevice {
+        external_id: id.into(),
+        class,
+        name: Some(id.to_lowercase()),
+        serial: None,
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+    };
+    use crate::record::AssetClass::{Laptop, Mfp, Printer};
+    let inventory = [
+        device("Printer/1", Printer, &["fe80::1", "127.0.0.1"]),
+        device("Printer/2", Mfp, &["fe80::2"]),
+        device("Printer/3", Printer, &[]),
+        // Not a printer: never polled, whatever its address.
+        device("Computer/4", Laptop, &["127.0.0.9"]),
+    ];
+    let page = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: None,
+            inventory: &inventory,
+        })
+        .await
+        .unwrap();
+    let id = format!("127.0.0.1:{}", agent.port);
+    assert!(
+        page.readings.iter().all(|r| r.subject.key() == id),
+        "only the printer with an address is polled: {:?}",
+        page.readings
+    );
+    assert_eq!(value(&page, &id, RESPONDING), Some(1.0));
+    assert!(value(&page, &id, PRINTED_PAGES).is_some());
+    assert_eq!(
+        page.rejected, 2,
+        "the two printers without a usable address"
+    );
+    assert!(page.failure.is_none());
+
+    // The printer left the inventory: the next round polls nothing, and forgets it.
+    let next = c
+        .poll(PollRequest {
+            mode: SyncMode::Full,
+            cursor: Some(&page.cursor),
+            inventory: &[],
+        })
+        .await
+        .unwrap();
+    assert!(next.readings.is_empty(), "{:?}", next.readings);
+    assert_eq!(next.rejected, 0);
+    assert!(next.failure.is_none(), "an empty round is no failure");
+    assert!(!next.cursor.0.contains(&id), "{}", next.cursor.0);
+    // Nothing to probe before a round knows the printers.
+    c.check().await.unwrap();
 }

@@ -1,5 +1,5 @@
 //! The in-process SNMP agent of `parcd demo` (`parcd_fakes::snmp_printers::agent`) with this
-//! connector as its client: a GET, walks by GETBULK, the end of the MIB view, an unknown
+//! connector as its client: a GET, table columns read by GETBULK, the end of the MIB view, an unknown
 //! community unanswered, and whole rounds that read what the simulated printers counted.
 //! The connector's tests against real agents (snmpsimd, snmpd) are `contract_tests.rs`:
 //! this agent is the demo's, not a stand-in for real printers.
@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use super::contract_tests::{Logs, poll, serial_of, v2c, value};
 use super::normalise::SupplyKind;
 use super::params::{Credentials, Target};
-use super::session::{Session, Value};
+use super::session::{Columns, Session, Value};
 use super::*;
 use crate::error::ErrorType;
 
@@ -99,28 +99,42 @@ async fn get_answers_values_and_says_which_objects_it_does_not_hold() {
     assert!(after > before, "{before} then {after}");
 }
 
+/// Every row of the columns `roots`, read side by side to their ends.
+async fn read_columns(s: &mut Session, roots: &[&[u64]]) -> Vec<Vec<(Vec<u64>, Value)>> {
+    let mut columns = Columns::default();
+    let added: Vec<usize> = roots.iter().map(|r| columns.add(r)).collect();
+    s.finish(&mut columns).await.unwrap();
+    added.iter().map(|c| columns.rows(*c).to_vec()).collect()
+}
+
 #[tokio::test]
-async fn walks_by_getbulk_read_whole_tables_and_stop_at_the_end_of_the_mib_view() {
+async fn columns_read_by_getbulk_go_to_their_ends_and_stop_at_the_end_of_the_mib_view() {
     let agents = fleet().await;
     let mut s = session(&agents, 1, COMMUNITY).await;
-    // The colour MFP's supplies: 7 columns of 7 rows, more than one GETBULK of 24.
-    let supplies = s.walk(oids::PRT_SUPPLIES_ENTRY, 512).await.unwrap();
-    assert_eq!(supplies.len(), 49, "{supplies:?}");
-    assert!(supplies.windows(2).all(|w| w[0].0 < w[1].0));
-    assert!(
-        supplies
-            .iter()
-            .all(|(oid, _)| oid.starts_with(oids::PRT_SUPPLIES_ENTRY))
-    );
+    // The colour MFP's supplies: 7 columns of 7 rows, side by side, more than one GETBULK
+    // of 64 objects; and the marker table, one row, in the same requests.
+    let supply_columns: Vec<Vec<u64>> = (3..=9)
+        .map(|c| oids::at(oids::PRT_SUPPLIES_ENTRY, &[c]))
+        .collect();
+    let mut roots: Vec<&[u64]> = supply_columns.iter().map(|c| &c[..]).collect();
+    let marker = oids::at(oids::PRT_MARKER_ENTRY, &[oids::MARKER_LIFE_COUNT]);
+    roots.push(&marker);
+    let got = read_columns(&mut s, &roots).await;
+    for (column, rows) in supply_columns.iter().zip(&got) {
+        assert_eq!(rows.len(), 7, "{column:?}: {rows:?}");
+        assert!(rows.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(rows.iter().all(|(oid, _)| oid.starts_with(column)));
+    }
+    assert_eq!(got[7].len(), 1, "{:?}", got[7]);
     // Everything the printer holds, in order: the walk ends at endOfMibView.
-    let all = s.walk(&[1, 3, 6, 1], 10_000).await.unwrap();
+    let all = read_columns(&mut s, &[&[1, 3, 6, 1]]).await.remove(0);
     // 4 system objects, 3 devices, the marker, 49 supplies, 4 colorants, the counters.
     assert!(all.len() > 70, "{} objects", all.len());
     assert_eq!(all[0].0, oids::SYS_DESCR.to_vec());
     let last = all.last().unwrap().0.clone();
     assert!(last.starts_with(&[1, 3, 6, 1, 4, 1, 2699]), "{last:?}");
     // Past the last object: nothing more (GETBULK answers endOfMibView only).
-    assert!(s.walk(&last, 10).await.unwrap().is_empty());
+    assert!(read_columns(&mut s, &[&last]).await[0].is_empty());
 
     // What a raw GETBULK from the last object answers: endOfMibView, nothing else.
     let mut raw = snmp2::AsyncSession::new_v2c(agents.addr(1), COMMUNITY.as_bytes(), 7)

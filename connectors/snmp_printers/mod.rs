@@ -11,11 +11,17 @@
 //! shows as down. Addresses found in a range (`10.1.2.0/24`) that stay silent
 //! or are not printers are expected and only logged at debug level.
 //!
+//! With `inventory_source`, each round also polls the printers of that inventory source at
+//! the addresses it records, as the core hands them over at the round's start
+//! (`inventory.rs`): a printer whose address changed is polled at the new one, and one that
+//! left the inventory is no longer polled.
+//!
 //! Every round reads everything, so `incremental()` is false. The cursor carries the last
 //! supply levels per printer, the one piece of state a round needs from the one before (to
 //! count supply replacements); it is bounded by the targets configured.
 
 mod cursor;
+mod inventory;
 mod normalise;
 mod oids;
 pub mod params;
@@ -50,6 +56,7 @@ use session::Session;
 use crate::api::{Connector, Page, PollRequest, Role};
 use crate::error::ConnectorError;
 use crate::framework::kind::{Kind, SourceParams};
+use crate::inventory::{InventoryDevice, InventoryFeed};
 use crate::params::Params;
 use crate::reading::Reading;
 
@@ -96,11 +103,46 @@ impl SnmpPrintersConnector {
         }
     }
 
+    /// The round's targets: those configured, and the inventory's printers at their
+    /// addresses (a printer also listed in `targets` is polled once); with the number of
+    /// the inventory's printers left out for want of an address.
+    fn targets(&self, inventory: &[InventoryDevice]) -> (Vec<Target>, u64) {
+        if self.params.inventory_source.is_none() {
+            return (self.params.targets.clone(), 0);
+        }
+        let found = inventory::targets(inventory, self.params.port);
+        if !found.unaddressed.is_empty() {
+            let some: Vec<&str> = found
+                .unaddressed
+                .iter()
+                .take(5)
+                .map(|d| d.name.as_deref().unwrap_or(&d.external_id))
+                .collect();
+            tracing::warn!(
+                inventory_source = self.params.inventory_source.as_deref().unwrap_or_default(),
+                printers = found.unaddressed.len(),
+                among = %some.join(", "),
+                "printers of the inventory carry no IP address: not polled (record their \
+                 address in the inventory, or list them in targets)"
+            );
+        }
+        // Listed wins over found in a range, as for the configured targets alone.
+        let mut all: std::collections::BTreeMap<(String, u16), bool> = Default::default();
+        for t in self.params.targets.iter().chain(&found.targets) {
+            *all.entry((t.host.clone(), t.port)).or_default() |= t.listed;
+        }
+        let targets = all
+            .into_iter()
+            .map(|((host, port), listed)| Target { host, port, listed })
+            .collect();
+        (targets, found.unaddressed.len() as u64)
+    }
+
     /// Runs `job` on every target, `concurrency` at a time; answers in the targets' order.
-    async fn round(&self, job: Job) -> Vec<Answer> {
+    async fn round(&self, job: Job, targets: &[Target]) -> Vec<Answer> {
         let gate = Arc::new(Semaphore::new(self.params.concurrency));
         let mut tasks = JoinSet::new();
-        for (n, target) in self.params.targets.iter().enumerate() {
+        for (n, target) in targets.iter().enumerate() {
             let (gate, params, target) = (gate.clone(), self.params.clone(), target.clone());
             tasks.spawn(async move {
                 let _slot = gate
@@ -111,7 +153,7 @@ impl SnmpPrintersConnector {
                 (n, target, result)
             });
         }
-        let mut answers = Vec::with_capacity(self.params.targets.len());
+        let mut answers = Vec::with_capacity(targets.len());
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(answer) => answers.push(answer),
@@ -130,6 +172,7 @@ impl SnmpPrintersConnector {
         memory: &mut SnmpCursor,
         at: DateTime<Utc>,
     ) -> (Vec<Reading>, Option<ConnectorError>) {
+        let polled = answers.len();
         let mut readings = Vec::new();
         let mut answered = 0usize;
         // The poll's error is a listed printer's when there is one: a range is mostly
@@ -168,7 +211,7 @@ impl SnmpPrintersConnector {
         match first_error.or(first_in_range) {
             Some(e) if answered == 0 => {
                 tracing::warn!(
-                    targets = self.params.targets.len(),
+                    targets = polled,
                     not_responding = readings.len(),
                     "no target answered; the first cause is the poll's error"
                 );
@@ -195,10 +238,25 @@ impl Connector for SnmpPrintersConnector {
         false
     }
 
-    /// Succeeds when one target answers (ranges are mostly empty addresses).
+    fn inventory_feed(&self) -> Option<InventoryFeed> {
+        self.params
+            .inventory_source
+            .as_ref()
+            .map(|source| InventoryFeed {
+                source: source.clone(),
+                classes: inventory::PRINTING.to_vec(),
+            })
+    }
+
+    /// Succeeds when one target answers (ranges are mostly empty addresses). A source that
+    /// polls an inventory's printers only learns them at a round: with no `targets` of its
+    /// own, there is nothing to probe beforehand.
     async fn check(&self) -> Result<(), ConnectorError> {
+        if self.params.targets.is_empty() && self.params.inventory_source.is_some() {
+            return Ok(());
+        }
         let mut first = None;
-        for (_, r) in self.round(Job::Probe).await {
+        for (_, r) in self.round(Job::Probe, &self.params.targets).await {
             match r {
                 Ok(_) => return Ok(()),
                 Err(e) => {
@@ -213,16 +271,19 @@ impl Connector for SnmpPrintersConnector {
         // Readings are stored by the second: the round's start is every reading's time.
         let at = Utc::now().trunc_subsecs(0);
         let mut memory = SnmpCursor::decode(request.cursor);
-        let answers = self.round(Job::Read).await;
+        let (targets, unaddressed) = self.targets(request.inventory);
+        let answers = self.round(Job::Read, &targets).await;
         let (readings, failure) = self.collect(answers, &mut memory, at);
-        let configured: std::collections::BTreeSet<String> =
-            self.params.targets.iter().map(Target::id).collect();
-        memory.printers.retain(|id, _| configured.contains(id));
+        let polled: std::collections::BTreeSet<String> = targets.iter().map(Target::id).collect();
+        memory.printers.retain(|id, _| polled.contains(id));
         Ok(Page {
             readings,
             cursor: memory.encode(),
             done: true,
             failure,
+            // The inventory's printers this round could not poll, counted by the core with
+            // the rows other sources cannot read.
+            rejected: unaddressed,
             ..Page::default()
         })
     }

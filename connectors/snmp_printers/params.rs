@@ -154,7 +154,10 @@ pub struct SnmpPrintersParams {
     pub retries: u32,
     /// Printers polled at once.
     pub concurrency: usize,
+    /// The port of every target that names none, and of the inventory's printers.
     pub port: u16,
+    /// The inventory source whose printers are polled too, at the addresses it records.
+    pub inventory_source: Option<String>,
 }
 
 /// The USM minimum (RFC 3414 §11.2): net-snmp and most printers refuse shorter passwords.
@@ -166,7 +169,9 @@ impl SnmpPrintersParams {
     pub fn from_params(p: &mut Params) -> Option<SnmpPrintersParams> {
         let port = p.u64_in("port", 161, 1, u64::from(u16::MAX)) as u16;
         let targets_written = p.string_list("targets").unwrap_or_default();
-        let targets = read_targets(p, &targets_written, port);
+        // That it names an inventory source of the file is checked with the other sources.
+        let inventory_source = p.string("inventory_source");
+        let targets = read_targets(p, &targets_written, port, inventory_source.is_some());
         let community_given = ["community", "community_file", "community_env"]
             .iter()
             .any(|k| p.has(k));
@@ -210,6 +215,7 @@ impl SnmpPrintersParams {
             retries,
             concurrency,
             port,
+            inventory_source,
         })
     }
 
@@ -219,13 +225,19 @@ impl SnmpPrintersParams {
     }
 }
 
-fn read_targets(p: &mut Params, written: &[String], port: u16) -> Option<Vec<Target>> {
-    if written.is_empty() {
+fn read_targets(
+    p: &mut Params,
+    written: &[String],
+    port: u16,
+    from_inventory: bool,
+) -> Option<Vec<Target>> {
+    if written.is_empty() && !from_inventory {
         p.issue(
             "targets",
             "no printer to poll",
             "list the printers, e.g. targets = [\"10.1.2.0/24\", \"prn-floor2.example.org\", \
-             \"10.1.3.7:1161\"]",
+             \"10.1.3.7:1161\"], or poll an inventory's printers with inventory_source = \
+             \"NAME\"",
         );
         return None;
     }
@@ -494,6 +506,10 @@ impl SourceParams for SnmpPrintersParams {
         Role::Telemetry
     }
 
+    fn inventory_source(&self) -> Option<&str> {
+        self.inventory_source.as_deref()
+    }
+
     fn render(&self) -> String {
         let mut s = format!(
             "# {} printers once ranges are expanded\ntargets = {}\nport = {}\ntimeout_ms = {}\n\
@@ -505,6 +521,9 @@ impl SourceParams for SnmpPrintersParams {
             self.retries,
             self.concurrency,
         );
+        if let Some(inventory) = &self.inventory_source {
+            s.push_str(&format!("inventory_source = {}\n", toml_str(inventory)));
+        }
         match &self.credentials {
             Credentials::V2c { .. } => s.push_str("community = \"[REDACTED]\"\n"),
             Credentials::V3(v3) => {
@@ -636,6 +655,19 @@ mod tests {
         let (s, issues) = read(json!({"targets": ["10.0.0.0/24"], "community": "c"}));
         assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(s.unwrap().targets.len(), 254);
+    }
+
+    #[test]
+    fn an_inventory_source_stands_for_the_targets_and_is_rendered() {
+        let (s, issues) = read(json!({"inventory_source": "glpi-main", "community": "c"}));
+        assert!(issues.is_empty(), "{issues:?}");
+        let s = s.unwrap();
+        assert!(s.targets.is_empty());
+        assert_eq!(SourceParams::inventory_source(&s), Some("glpi-main"));
+        assert!(s.render().contains("inventory_source = \"glpi-main\"\n"));
+        let (s, issues) = read(json!({"community": "c"}));
+        assert!(s.is_none());
+        assert!(issues[0].fix.contains("inventory_source"), "{issues:?}");
     }
 
     #[test]

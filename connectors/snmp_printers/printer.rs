@@ -5,12 +5,9 @@
 //! Objects the agent does not hold, or holds with another type than the MIB's, are left
 //! out: a printer exposes what it exposes, and one odd column never costs the others.
 
-use super::oids::{self, at};
-use super::session::{Session, Value, dotted};
+use super::oids::{self, Oid, at};
+use super::session::{self, Columns, Session, Value, dotted};
 use crate::error::ConnectorError;
-
-/// A table walk reads no more rows than this, against an agent that never ends its table.
-const MAX_ROWS: usize = 512;
 
 /// The facts read from one printer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,70 +69,210 @@ pub enum Outcome {
     },
 }
 
-pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
-    let system = s
-        .get(&[
-            oids::SYS_DESCR.to_vec(),
-            oids::SYS_OBJECT_ID.to_vec(),
-            oids::SYS_NAME.to_vec(),
-        ])
-        .await?;
-    let sys_descr = text(&system[0]);
-    let sys_name = text(&system[2]);
+/// The objects of the first request, by position in its answer.
+const SYS_DESCR: usize = 0;
+const SYS_NAME: usize = 1;
+const VENDOR: usize = 2;
+const FIRST_OBJECTS: [Oid; 14] = [
+    oids::SYS_DESCR,
+    oids::SYS_NAME,
+    oids::PWG_TOTAL_IMPRESSIONS,
+    oids::PWG_MONO_IMPRESSIONS,
+    oids::PWG_FULL_COLOUR_IMPRESSIONS,
+    oids::PWG_HIGHLIGHT_COLOUR_IMPRESSIONS,
+    oids::HP_COLOUR_PAGES,
+    oids::HP_DUPLEX_PAGES,
+    oids::HP_SERIAL,
+    oids::XEROX_COLOUR_PRINTS,
+    oids::XEROX_BLACK_PRINTS,
+    oids::HP_TOTAL_ENGINE_PAGES,
+    oids::PWG_TWO_SIDED_IMPRESSIONS,
+    oids::PWG_TOTAL_SHEETS,
+];
 
-    let types = s.walk(oids::HR_DEVICE_TYPE, MAX_ROWS).await?;
-    let by_type = types.iter().find_map(|(oid, v)| match v {
-        Value::Oid(t) if t == oids::HR_DEVICE_PRINTER => oid.last().copied(),
-        _ => None,
-    });
-    let marker_rows = s.walk(oids::PRT_MARKER_ENTRY, MAX_ROWS).await?;
-    // Agents without HOST-RESOURCES still index the Printer-MIB by device: take its first.
-    let device_index = by_type.or_else(|| {
-        marker_rows
-            .first()
-            .and_then(|(oid, _)| oid.get(oids::PRT_MARKER_ENTRY.len() + 1).copied())
-    });
-    let Some(device_index) = device_index else {
+/// Rows asked of every column in the first request: a mono printer's tables (one device,
+/// one marker, one or two supplies, one colorant) show their end within them, and the
+/// printer's hrDevice row is among the first rows of its columns, so that the whole
+/// printer is read in one GETBULK; longer tables go on after. 14 objects and 14 columns
+/// of 3 rows: 56 objects, within the 64 of one answer.
+const FIRST_ROWS: u32 = 3;
+
+/// The columns of the printer's own row, read at its hrDeviceIndex: model, device status,
+/// printer status and serial number. The printer tables are indexed by printers only, and
+/// the printer is most often among the first devices, so the first rows read of each
+/// usually hold it; when they do not, one GET reads it.
+const DEVICE_ROW: [Oid; 4] = [
+    oids::HR_DEVICE_DESCR,
+    oids::HR_DEVICE_STATUS,
+    oids::HR_PRINTER_STATUS,
+    oids::PRT_GENERAL_SERIAL,
+];
+
+/// The columns read of the printer's tables.
+struct Tables {
+    columns: Columns,
+    device_types: usize,
+    /// The first rows of the hrDevice and printer columns read once the index is known:
+    /// hrDeviceDescr, hrDeviceStatus, hrPrinterStatus and prtGeneralSerialNumber, in the
+    /// order of [`DEVICE_ROW`].
+    device_row: [usize; 4],
+    marker_units: usize,
+    marker_lives: usize,
+    supplies: Vec<usize>,
+    colorants: usize,
+    media: Vec<usize>,
+}
+
+impl Tables {
+    fn new() -> Tables {
+        let mut columns = Columns::default();
+        let marker = |c| at(oids::PRT_MARKER_ENTRY, &[c]);
+        let supply = |c| at(oids::PRT_SUPPLIES_ENTRY, &[c]);
+        Tables {
+            device_types: columns.add(oids::HR_DEVICE_TYPE),
+            device_row: DEVICE_ROW.map(|c| columns.add(c)),
+            marker_units: columns.add(&marker(oids::MARKER_COUNTER_UNIT)),
+            marker_lives: columns.add(&marker(oids::MARKER_LIFE_COUNT)),
+            supplies: [
+                oids::SUPPLY_COLORANT_INDEX,
+                oids::SUPPLY_CLASS,
+                oids::SUPPLY_TYPE,
+                oids::SUPPLY_DESCRIPTION,
+                oids::SUPPLY_MAX_CAPACITY,
+                oids::SUPPLY_LEVEL,
+            ]
+            .into_iter()
+            .map(|c| columns.add(&supply(c)))
+            .collect(),
+            colorants: columns.add(oids::PRT_COLORANT_VALUE),
+            media: Vec::new(),
+            columns,
+        }
+    }
+
+    /// The media table, read for the lifetime rows of its first key (the device's; the
+    /// next keys count the same sheets again for a service).
+    fn add_media(&mut self) {
+        let entry = |c| at(oids::PWG_MEDIA_USED_ENTRY, &[c]);
+        let lifetime = |index: &[u64]| index.last() == Some(&oids::PWG_LIFETIME);
+        self.media = [
+            oids::MEDIA_USED_TOTAL_SHEETS,
+            oids::MEDIA_USED_SIZE_NAME,
+            oids::MEDIA_USED_NAME,
+        ]
+        .into_iter()
+        .map(|c| self.columns.add_first_key(&entry(c), lifetime))
+        .collect();
+    }
+
+    /// The rows of several columns of one table.
+    fn rows_of(&self, columns: &[usize]) -> Vec<(Vec<u64>, Value)> {
+        columns
+            .iter()
+            .flat_map(|c| self.columns.rows(*c).iter().cloned())
+            .collect()
+    }
+
+    /// The printer's row in each [`DEVICE_ROW`] column, from the first rows read: its value,
+    /// `Missing` when the column ended or went past the index without it, `None` when the
+    /// rows read stop before the index (it takes a GET). Closes the columns: only this
+    /// row of them is wanted.
+    fn device_row(&mut self, device_index: u64) -> [Option<Value>; 4] {
+        let mut out = [None, None, None, None];
+        for (n, (column, root)) in self.device_row.iter().zip(DEVICE_ROW).enumerate() {
+            let wanted = at(root, &[device_index]);
+            let rows = self.columns.rows(*column);
+            out[n] = match rows.iter().find(|(oid, _)| *oid == wanted) {
+                Some((_, v)) => Some(v.clone()),
+                None if !self.columns.is_open(*column) => Some(Value::Missing),
+                None if rows.iter().any(|(oid, _)| *oid > wanted) => Some(Value::Missing),
+                None => None,
+            };
+            self.columns.close(*column);
+        }
+        out
+    }
+
+    /// The printer's hrDeviceIndex: its hrDeviceType row's, else (agents without
+    /// HOST-RESOURCES still index the Printer-MIB by device) the first marker's device.
+    fn device(&self) -> Device {
+        let by_type = self
+            .columns
+            .rows(self.device_types)
+            .iter()
+            .find_map(|(oid, v)| match v {
+                Value::Oid(t) if t == oids::HR_DEVICE_PRINTER => oid.last().copied(),
+                _ => None,
+            });
+        if let Some(index) = by_type {
+            return Device::At(index);
+        }
+        if self.columns.is_open(self.device_types) {
+            return Device::NotYetKnown;
+        }
+        let markers = [self.marker_units, self.marker_lives];
+        let first_marker = markers
+            .iter()
+            .find_map(|c| self.columns.rows(*c).first())
+            .and_then(|(oid, _)| oid.get(oids::PRT_MARKER_ENTRY.len() + 1).copied());
+        match first_marker {
+            Some(index) => Device::At(index),
+            None if markers.iter().any(|c| self.columns.is_open(*c)) => Device::NotYetKnown,
+            None => Device::None,
+        }
+    }
+}
+
+/// Where the printer is among the agent's devices.
+enum Device {
+    At(u64),
+    /// The tables read so far do not tell yet.
+    NotYetKnown,
+    /// No hrDevicePrinter row and no Printer-MIB marker: not a printer.
+    None,
+}
+
+/// Reads a printer: one GETBULK of the system and vendor objects and the first rows of its
+/// tables (its hrDevice row among them, most often), one GET of its hrDevice row when it
+/// was not, and more GETBULKs only for longer tables.
+pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
+    let mut t = Tables::new();
+    let first: Vec<Vec<u64>> = FIRST_OBJECTS.iter().map(|o| o.to_vec()).collect();
+    let values = s.bulk(&first, &mut t.columns, FIRST_ROWS).await?;
+    let sys_descr = text(&values[SYS_DESCR]);
+    let sys_name = text(&values[SYS_NAME]);
+    let vendor = &values[VENDOR..];
+
+    if let Device::NotYetKnown = t.device() {
+        s.finish(&mut t.columns).await?;
+    }
+    let Device::At(device_index) = t.device() else {
         return Ok(Outcome::NotAPrinter { sys_descr });
     };
+    // The first printer row is the one read: the device types after it are not wanted.
+    t.columns.close(t.device_types);
     let i = [device_index];
-
-    let device = s
-        .get(&[
-            at(oids::HR_DEVICE_DESCR, &i),
-            at(oids::HR_DEVICE_STATUS, &i),
-            at(oids::HR_PRINTER_STATUS, &i),
-            at(oids::PRT_GENERAL_SERIAL, &i),
-        ])
-        .await?;
-    let vendor = s
-        .get(&[
-            oids::PWG_TOTAL_IMPRESSIONS.to_vec(),
-            oids::PWG_MONO_IMPRESSIONS.to_vec(),
-            oids::PWG_FULL_COLOUR_IMPRESSIONS.to_vec(),
-            oids::PWG_HIGHLIGHT_COLOUR_IMPRESSIONS.to_vec(),
-            oids::HP_COLOUR_PAGES.to_vec(),
-            oids::HP_DUPLEX_PAGES.to_vec(),
-            oids::HP_SERIAL.to_vec(),
-            oids::XEROX_COLOUR_PRINTS.to_vec(),
-            oids::XEROX_BLACK_PRINTS.to_vec(),
-            oids::HP_TOTAL_ENGINE_PAGES.to_vec(),
-            oids::PWG_TWO_SIDED_IMPRESSIONS.to_vec(),
-            oids::PWG_TOTAL_SHEETS.to_vec(),
-        ])
-        .await?;
-    let supply_rows = s.walk(oids::PRT_SUPPLIES_ENTRY, MAX_ROWS).await?;
-    let colorants = s.walk(&at(oids::PRT_COLORANT_VALUE, &i), MAX_ROWS).await?;
-    // Only an agent with the PWG counter MIB may hold its media table: one request saved
-    // on every other printer.
+    // Only an agent with the PWG counter MIB may hold its media table: a table not asked
+    // of every other printer.
     let pwg = [0, 1, 2, 3, 10, 11]
         .iter()
         .any(|n| unsigned(&vendor[*n]).is_some());
-    let media_rows = if pwg {
-        s.walk(oids::PWG_MEDIA_USED_ENTRY, MAX_ROWS).await?
-    } else {
-        Vec::new()
+    if pwg {
+        t.add_media();
+    }
+    let device: Vec<Value> = match t.device_row(device_index) {
+        [Some(a), Some(b), Some(c), Some(d)] => vec![a, b, c, d],
+        // Not among the first rows: read at the index, with the rest of the tables.
+        _ => {
+            let row: Vec<Vec<u64>> = DEVICE_ROW.iter().map(|c| at(c, &i)).collect();
+            s.bulk(&row, &mut t.columns, session::MORE_ROWS).await?
+        }
     };
+    s.finish(&mut t.columns).await?;
+    let marker_rows = t.rows_of(&[t.marker_units, t.marker_lives]);
+    let supply_rows = t.rows_of(&t.supplies);
+    let colorants = t.columns.rows(t.colorants);
+    let media_rows = t.rows_of(&t.media);
     let (sheets_a3, sheets_a4) = by_media_size(&media_rows);
 
     let serial = text(&device[3]).or_else(|| text(&vendor[6]));
@@ -153,9 +290,10 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
                 .integer(oids::SUPPLY_COLORANT_INDEX)
                 .filter(|c| *c > 0)
                 .and_then(|c| {
+                    let wanted = at(oids::PRT_COLORANT_VALUE, &[device_index, c as u64]);
                     colorants
                         .iter()
-                        .find(|(oid, _)| oid.last() == Some(&(c as u64)))
+                        .find(|(oid, _)| *oid == wanted)
                         .and_then(|(_, v)| text(v))
                 });
             Supply {
@@ -287,9 +425,9 @@ fn area_mm2(name: &str) -> Option<f64> {
 }
 
 /// The columns of one table row.
-struct Columns<'a>(Vec<(u64, &'a Value)>);
+struct Row<'a>(Vec<(u64, &'a Value)>);
 
-impl Columns<'_> {
+impl Row<'_> {
     fn get(&self, column: u64) -> Option<&Value> {
         self.0.iter().find(|(c, _)| *c == column).map(|(_, v)| *v)
     }
@@ -305,12 +443,8 @@ impl Columns<'_> {
 }
 
 /// The rows of `device` in a walked `entry` (`entry.column.device.row`), by row index.
-fn rows_of<'a>(
-    rows: &'a [(Vec<u64>, Value)],
-    entry: &[u64],
-    device: u64,
-) -> Vec<(u64, Columns<'a>)> {
-    let mut out: Vec<(u64, Columns<'a>)> = Vec::new();
+fn rows_of<'a>(rows: &'a [(Vec<u64>, Value)], entry: &[u64], device: u64) -> Vec<(u64, Row<'a>)> {
+    let mut out: Vec<(u64, Row<'a>)> = Vec::new();
     for (oid, value) in rows {
         let rest = &oid[entry.len()..];
         let [column, dev, row] = rest else {
@@ -322,7 +456,7 @@ fn rows_of<'a>(
         }
         match out.iter_mut().find(|(r, _)| r == row) {
             Some((_, cols)) => cols.0.push((*column, value)),
-            None => out.push((*row, Columns(vec![(*column, value)]))),
+            None => out.push((*row, Row(vec![(*column, value)]))),
         }
     }
     out.sort_by_key(|(r, _)| *r);

@@ -1,6 +1,6 @@
 //! One SNMP session with one printer, over snmp2: what the library leaves to its caller, a
-//! timeout on every request, retries, a bulk walk, and errors said per target without a
-//! secret.
+//! timeout on every request, retries, reads of many objects and table columns in one
+//! GETBULK, and errors said per target without a secret.
 //!
 //! snmp2 answers with values borrowed from its receive buffer; they are copied into
 //! [`Value`] at once, so that the next request can reuse the session.
@@ -10,6 +10,10 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use snmp2::v3;
 use snmp2::{AsyncSession, Oid};
+
+mod columns;
+
+pub use columns::Columns;
 
 use super::params::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Target};
 use crate::error::ConnectorError;
@@ -45,8 +49,14 @@ impl Value {
     }
 }
 
-/// Rows asked per GETBULK: a printer's supplies table is 8 columns of a few rows.
-const BULK_ROWS: u32 = 24;
+/// Objects one GETBULK asks for at most (non-repeaters, and columns × rows): snmpsim and
+/// pysnmp cut larger asks to 64, and the answer stays near one Ethernet frame.
+const ANSWER_VARBINDS: u32 = 64;
+/// Rows asked of each column that goes on past a first request (fewer when the columns are
+/// many: [`ANSWER_VARBINDS`] in all).
+pub const MORE_ROWS: u32 = 16;
+/// error-status tooBig: the answer would not fit the agent's message size.
+const TOO_BIG: u32 = 1;
 /// A stale answer (to a request that timed out) is read and dropped this many times at most.
 const STALE_ANSWERS: u32 = 4;
 
@@ -54,9 +64,16 @@ fn oid_parts(o: &Oid<'_>) -> Vec<u64> {
     o.iter().map(|i| i.collect()).unwrap_or_default()
 }
 
+type Answer = Vec<(Vec<u64>, Value)>;
+
 enum Request<'a> {
     Get(&'a [Vec<u64>]),
-    Bulk(&'a [u64]),
+    Bulk {
+        oids: &'a [Vec<u64>],
+        /// The first `non_repeaters` OIDs get one GETNEXT, the others `rows`.
+        non_repeaters: u32,
+        rows: u32,
+    },
 }
 
 enum Failure {
@@ -140,68 +157,127 @@ impl Session {
 
     /// GET of a few objects in one request; the values come in the order asked.
     pub async fn get(&mut self, oids: &[Vec<u64>]) -> Result<Vec<Value>, ConnectorError> {
-        let answer = self.request(Request::Get(oids)).await?;
+        let answer = self
+            .request(Request::Get(oids))
+            .await?
+            .map_err(|status| self.refused(status))?;
         if answer.len() != oids.len() {
-            return Err(ConnectorError::Protocol {
-                endpoint: self.endpoint.clone(),
-                detail: format!(
-                    "asked for {} objects, the answer holds {}",
-                    oids.len(),
-                    answer.len()
-                ),
-            });
+            return Err(self.protocol(format!(
+                "asked for {} objects, the answer holds {}",
+                oids.len(),
+                answer.len()
+            )));
         }
         Ok(answer.into_iter().map(|(_, v)| v).collect())
     }
 
-    /// Every object under `root`, in order; at most `max_rows`.
-    pub async fn walk(
+    /// One GETBULK: `objects` read as a GET would read them, and up to `rows` more rows of
+    /// every open column of `columns`. Each object is asked as the GETNEXT of the OID just
+    /// before it (a non-repeater), whose answer is the object itself when the agent holds
+    /// it and a later one when it does not; the few the answer leaves undecided (something
+    /// in between, or cut from the answer) are read by a GET. With no open column, it is a
+    /// GET. The objects' values come in the order asked.
+    pub async fn bulk(
         &mut self,
-        root: &[u64],
-        max_rows: usize,
-    ) -> Result<Vec<(Vec<u64>, Value)>, ConnectorError> {
-        let mut rows: Vec<(Vec<u64>, Value)> = Vec::new();
-        let mut from = root.to_vec();
-        loop {
-            let answer = self.request(Request::Bulk(&from)).await?;
-            if answer.is_empty() {
-                return Ok(rows);
+        objects: &[Vec<u64>],
+        columns: &mut Columns,
+        rows: u32,
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let open = columns.open();
+        if open.is_empty() {
+            return if objects.is_empty() {
+                Ok(Vec::new())
+            } else {
+                self.get(objects).await
+            };
+        }
+        let non_repeaters = objects.len() as u32;
+        let mut rows = rows
+            .min(ANSWER_VARBINDS.saturating_sub(non_repeaters) / open.len() as u32)
+            .max(1);
+        let mut asked: Vec<Vec<u64>> = objects.iter().map(|o| just_before(o)).collect();
+        asked.extend(columns.starts(&open));
+        let answer = loop {
+            let req = Request::Bulk {
+                oids: &asked,
+                non_repeaters,
+                rows,
+            };
+            match self.request(req).await? {
+                Ok(answer) => break answer,
+                Err(TOO_BIG) if rows > 1 => rows /= 2,
+                // Too big even one row at a time: the objects alone, the columns after.
+                Err(TOO_BIG) => return self.get(objects).await,
+                Err(status) => return Err(self.refused(status)),
             }
-            for (oid, value) in answer {
-                // An agent past the end of its view fills every repetition with
-                // endOfMibView (snmpsim does): the first one ends the walk.
-                if value == Value::EndOfMibView || !oid.starts_with(root) {
-                    return Ok(rows);
+        };
+        let (head, tail) = answer.split_at(objects.len().min(answer.len()));
+        let mut values = Vec::with_capacity(objects.len());
+        let mut undecided = Vec::new();
+        for (n, wanted) in objects.iter().enumerate() {
+            match head.get(n) {
+                Some((oid, value)) if oid == wanted => values.push(value.clone()),
+                // Nothing between the OID before and one past it: the agent does not hold it.
+                Some((oid, value)) if *value == Value::EndOfMibView || oid > wanted => {
+                    values.push(Value::Missing)
                 }
-                if oid <= from {
-                    return Err(ConnectorError::Protocol {
-                        endpoint: self.endpoint.clone(),
-                        detail: format!(
-                            "the walk of {} went backwards (at {})",
-                            dotted(root),
-                            dotted(&oid)
-                        ),
-                    });
+                _ => {
+                    values.push(Value::Missing);
+                    undecided.push(n);
                 }
-                from.clone_from(&oid);
-                rows.push((oid, value));
-                if rows.len() >= max_rows {
-                    return Ok(rows);
-                }
+            }
+        }
+        columns
+            .take(&open, tail)
+            .map_err(|detail| self.protocol(detail))?;
+        if !undecided.is_empty() {
+            let again: Vec<Vec<u64>> = undecided.iter().map(|n| objects[*n].clone()).collect();
+            for (n, value) in undecided.into_iter().zip(self.get(&again).await?) {
+                values[n] = value;
+            }
+        }
+        Ok(values)
+    }
+
+    /// Reads every open column of `columns` to its end, side by side, as many rows per
+    /// GETBULK as [`ANSWER_VARBINDS`] allows. An agent that finds an answer too big gets
+    /// fewer rows, then fewer columns, per request.
+    pub async fn finish(&mut self, columns: &mut Columns) -> Result<(), ConnectorError> {
+        let (mut max_rows, mut max_columns) = (MORE_ROWS, usize::MAX);
+        loop {
+            let mut open = columns.open();
+            if open.is_empty() {
+                return Ok(());
+            }
+            open.truncate(max_columns);
+            let rows = (ANSWER_VARBINDS / open.len() as u32).clamp(1, max_rows);
+            let starts = columns.starts(&open);
+            let req = Request::Bulk {
+                oids: &starts,
+                non_repeaters: 0,
+                rows,
+            };
+            match self.request(req).await? {
+                // An agent with nothing more to say ends every column asked.
+                Ok(answer) if answer.is_empty() => columns.end(&open),
+                Ok(answer) => columns
+                    .take(&open, &answer)
+                    .map_err(|detail| self.protocol(detail))?,
+                Err(TOO_BIG) if rows > 1 => max_rows = rows / 2,
+                Err(TOO_BIG) if open.len() > 1 => max_columns = open.len() / 2,
+                Err(status) => return Err(self.refused(status)),
             }
         }
     }
 
-    async fn request(
-        &mut self,
-        req: Request<'_>,
-    ) -> Result<Vec<(Vec<u64>, Value)>, ConnectorError> {
+    /// The agent's answer, or the error-status it answered instead (tooBig, genErr…).
+    async fn request(&mut self, req: Request<'_>) -> Result<Result<Answer, u32>, ConnectorError> {
         let mut stale = 0;
         let mut tries = 0;
         loop {
             let sent = tokio::time::timeout(self.timeout, send(&mut self.inner, &req)).await;
             match sent {
-                Ok(Ok(answer)) => return Ok(answer),
+                Ok(Ok(answer)) => return Ok(Ok(answer)),
                 // The answer to a request given up on came late: read the next one.
                 Ok(Err(Failure::Snmp(snmp2::Error::RequestIdMismatch)))
                     if stale < STALE_ANSWERS =>
@@ -213,12 +289,7 @@ impl Session {
                     stale += 1
                 }
                 Ok(Err(Failure::Snmp(e))) => return Err(self.error(e)),
-                Ok(Err(Failure::Status(status))) => {
-                    return Err(ConnectorError::Protocol {
-                        endpoint: self.endpoint.clone(),
-                        detail: format!("the agent answered error-status {status}"),
-                    });
-                }
+                Ok(Err(Failure::Status(status))) => return Ok(Err(status)),
                 Err(_) => {
                     tries += 1;
                     if tries > self.retries {
@@ -226,6 +297,17 @@ impl Session {
                     }
                 }
             }
+        }
+    }
+
+    fn refused(&self, status: u32) -> ConnectorError {
+        self.protocol(format!("the agent answered error-status {status}"))
+    }
+
+    fn protocol(&self, detail: String) -> ConnectorError {
+        ConnectorError::Protocol {
+            endpoint: self.endpoint.clone(),
+            detail,
         }
     }
 
@@ -281,15 +363,27 @@ impl Session {
     }
 }
 
-async fn send(s: &mut AsyncSession, req: &Request<'_>) -> Result<Vec<(Vec<u64>, Value)>, Failure> {
-    let oid = |parts: &[u64]| Oid::from(parts).map_err(|_| snmp2::Error::ValueOutOfRange);
+async fn send(s: &mut AsyncSession, req: &Request<'_>) -> Result<Answer, Failure> {
+    let oids = |oids: &[Vec<u64>]| {
+        oids.iter()
+            .map(|o| Oid::from(o).map_err(|_| snmp2::Error::ValueOutOfRange))
+            .collect::<Result<Vec<_>, _>>()
+    };
     let pdu = match req {
-        Request::Get(oids) => {
-            let owned = oids.iter().map(|o| oid(o)).collect::<Result<Vec<_>, _>>()?;
+        Request::Get(asked) => {
+            let owned = oids(asked)?;
             let refs: Vec<&Oid<'_>> = owned.iter().collect();
             s.get_many(&refs).await?
         }
-        Request::Bulk(from) => s.getbulk(&[&oid(from)?], 0, BULK_ROWS).await?,
+        Request::Bulk {
+            oids: asked,
+            non_repeaters,
+            rows,
+        } => {
+            let owned = oids(asked)?;
+            let refs: Vec<&Oid<'_>> = owned.iter().collect();
+            s.getbulk(&refs, *non_repeaters, *rows).await?
+        }
     };
     if pdu.error_status != 0 {
         return Err(Failure::Status(pdu.error_status));
@@ -336,6 +430,21 @@ fn security(v3: &super::params::V3) -> v3::Security {
         .with_auth_protocol(protocol)
         .with_auth(auth)
         .with_context_name(&v3.context)
+}
+
+/// The OID whose GETNEXT is `oid` when the agent holds `oid`: a scalar's object (`.0`
+/// comes right after it), else the same with the last arc one lower (the row before, for
+/// tables of integer indexes). Whatever the agent holds in between is said by the answer.
+fn just_before(oid: &[u64]) -> Vec<u64> {
+    match oid.split_last() {
+        Some((0, object)) => object.to_vec(),
+        Some((last, object)) => {
+            let mut before = object.to_vec();
+            before.push(last - 1);
+            before
+        }
+        None => Vec::new(),
+    }
 }
 
 /// `1.3.6.1…`, for messages.

@@ -13,7 +13,19 @@ use serde::{Deserialize, Serialize};
 use super::error::AgecError;
 
 /// One AGEC product category (décret 2024-134 annex, data.gouv schema).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Textiles,

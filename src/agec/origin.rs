@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::error::AgecError;
 
 /// The origin columns of the AGEC declaration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     New,
@@ -260,7 +260,7 @@ pub fn shipped_rules() -> Vec<OriginRule> {
 }
 
 /// How a purchase was classified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Classification {
     /// `None`: no rule matched and no `default_origin` is set.
     pub origin: Option<Origin>,

@@ -17,6 +17,22 @@ use super::error::AgecError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Share(u16);
 
+/// Serialised as the fraction, 0 to 1.
+impl utoipa::PartialSchema for Share {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let share = ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some(0.0))
+            .maximum(Some(1.0))
+            .description(Some("A share, 0 to 1"))
+            .build();
+        utoipa::openapi::RefOr::T(Schema::Object(share))
+    }
+}
+
+impl utoipa::ToSchema for Share {}
+
 impl Share {
     pub const ONE: Share = Share(10_000);
 
@@ -47,7 +63,7 @@ impl Serialize for Share {
 
 /// One quota row: the minimum shares for a category over a period. A column left `None` is
 /// no obligation (e.g. paper has no reuse target under 2024-134).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QuotaRow {
     pub category: Category,
     pub from: NaiveDate,
@@ -382,7 +398,7 @@ fn overlaps(rows: &[QuotaRow]) -> Vec<(usize, AgecError)> {
 }
 
 /// The REEN reuse target of one period (décret 2023-266).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReenTarget {
     pub from_year: i32,
     /// Last year in force; `None` open-ended.

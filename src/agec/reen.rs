@@ -55,7 +55,7 @@ pub const DEFAULT_REEN_CLASSES: [AssetClass; 9] = [
 pub const REEN_MAX_AGE_MONTHS: u32 = 120;
 
 /// Why an asset could not be placed in a year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unplaced {
     /// An exit phase with no exit date.
@@ -64,7 +64,7 @@ pub enum Unplaced {
     DateWithoutExit,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnplacedAsset {
     pub id: String,
     pub reason: Unplaced,
@@ -123,7 +123,7 @@ fn ratio(part: u64, total: u64) -> Option<f64> {
 }
 
 /// The REEN figures of one year.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReenYear {
     pub year: i32,
     pub in_stock_on_1_january: u64,
@@ -221,7 +221,7 @@ pub fn reen_year(facts: &[ExitFacts], classes: &BTreeSet<AssetClass>, year: i32)
 }
 
 /// DEEE figures of one year, in units, over every class (all are electrical equipment).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DeeeYear {
     pub year: i32,
     /// Assets that left during the year.
@@ -310,13 +310,14 @@ pub const EQUIPPING_CLASSES: [AssetClass; 5] = [
 
 /// Devices given away during one year: those that left for reuse under a status the
 /// donation pattern matches.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Donations {
     pub year: i32,
     pub devices_given: u64,
     /// An estimate: one person per donated device of [`EQUIPPING_CLASSES`]. Inventories do
     /// not record who received what, so a laptop given with its dock counts one person.
     pub people_equipped: u64,
+    #[schema(value_type = std::collections::BTreeMap<String, u64>)]
     pub by_class: std::collections::BTreeMap<AssetClass, u64>,
 }
 

@@ -102,7 +102,7 @@ impl Purchase {
 
 /// Why a purchase is listed: left out of the shares (all but `ZeroAmount`), or counted with
 /// a warning (`ZeroAmount`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// No purchase, order or delivery date: it belongs to no year.
@@ -124,10 +124,11 @@ pub enum Reason {
 }
 
 /// A purchase listed rather than counted, or counted with a warning.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Listed {
     pub id: String,
     pub name: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub class: Option<AssetClass>,
     pub date: Option<NaiveDate>,
     pub amount_cents: Option<i64>,
@@ -138,7 +139,7 @@ pub struct Listed {
 }
 
 /// € excluding VAT by origin, in cents. `total` is the sum of the others.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Amounts {
     pub total: i64,
     pub new: i64,
@@ -212,7 +213,7 @@ pub fn share_of(part: i64, total: i64) -> Option<f64> {
 }
 
 /// How far one share is from its minimum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Gap {
     pub min: Share,
     /// The share is at or above the minimum (true when nothing was spent).
@@ -247,7 +248,7 @@ impl Gap {
 }
 
 /// Shares and gaps for one set of amounts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub amounts: Amounts,
     /// (reuse + donations) ÷ total.
@@ -286,7 +287,7 @@ impl Figures {
 }
 
 /// One category in one year.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CategoryYear {
     pub category: Category,
     /// Purchases counted (amount and date known, in the year, up to `today`).
@@ -307,7 +308,7 @@ pub struct CategoryYear {
 }
 
 /// How much of the year has passed at `today`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct YearProgress {
     pub days_in_year: i64,
     /// Days from 1 January to `today` inclusive, within `0..=days_in_year`.
@@ -315,7 +316,7 @@ pub struct YearProgress {
 }
 
 /// The AGEC figures of one calendar year.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct YearShares {
     pub year: i32,
     pub today: NaiveDate,

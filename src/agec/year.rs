@@ -23,7 +23,7 @@ pub struct CircularityInputs {
 }
 
 /// Every circularity figure of one calendar year, as known on `today`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CircularityYear {
     pub year: i32,
     pub today: NaiveDate,

@@ -62,6 +62,9 @@ pub enum ChannelError {
 }
 
 impl ChannelError {
+    /// Every value of [`ChannelError::kind`], for the metrics' series to exist from the start.
+    pub const KINDS: [&'static str; 5] = ["unreachable", "timeout", "tls", "rejected", "other"];
+
     /// The bounded label for metrics: one of `unreachable`, `timeout`, `rejected`, `tls`,
     /// `other`.
     pub fn kind(&self) -> &'static str {
@@ -130,6 +133,14 @@ impl Channel {
         match &self.inner {
             Inner::Email(e) => e.name(),
             Inner::Webhook(w) => w.name(),
+        }
+    }
+
+    /// The longest a send may take (its exchange's timeout).
+    pub fn timeout(&self) -> std::time::Duration {
+        match &self.inner {
+            Inner::Email(e) => e.send_timeout(),
+            Inner::Webhook(w) => w.send_timeout(),
         }
     }
 

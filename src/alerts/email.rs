@@ -86,6 +86,11 @@ impl EmailChannel {
         EMAIL_CHANNEL
     }
 
+    /// The longest a send may take.
+    pub(super) fn send_timeout(&self) -> std::time::Duration {
+        self.cfg.timeout
+    }
+
     pub(super) async fn send(&self, out: &Outgoing, lang: Language) -> Result<(), ChannelError> {
         let transport = self
             .transport

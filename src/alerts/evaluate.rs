@@ -84,6 +84,22 @@ pub struct Plan {
     pub rows: Vec<AlertRow>,
     /// One notice per category and minimum with at least one change.
     pub notices: Vec<Notice>,
+    /// The transitions each notice announces, one per notice in the same order: the same
+    /// stored state and figures give the same key in every replica, so the outbox can
+    /// queue the notice once however many replicas evaluate it ([`transition`]).
+    pub keys: Vec<String>,
+}
+
+/// One alert's change, named by the alert, the event and the stored state it leaves
+/// (`prior`: the alert's stored row, in any state, or none): two replicas reading the
+/// same row name the same change, and the next change of that alert has another name
+/// because the row's `last_notified_at` or the event differs.
+pub fn transition(key: &str, event: Event, prior: Option<&AlertRow>) -> String {
+    format!(
+        "{key}:{}:{}",
+        event.as_str(),
+        prior.map_or(0, |p| p.last_notified_at)
+    )
 }
 
 fn standing(f: &Figures, kind: QuotaKind) -> Option<(Standing, Gap)> {
@@ -138,10 +154,12 @@ fn condition(
     }
 }
 
-/// The plan for `shares` (the current year) given the alerts stored as firing, at `now`.
-pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now: i64) -> Plan {
+/// The plan for `shares` (the current year) given the stored alerts (any state; only the
+/// firing ones and the others' last notification matter), at `now`.
+pub fn evaluate(shares: &YearShares, stored: &[AlertRow], s: &EvalSettings, now: i64) -> Plan {
     let mut plan = Plan::default();
-    let mut stored: BTreeMap<String, &AlertRow> = firing
+    let every: BTreeMap<String, &AlertRow> = stored.iter().map(|r| (r.key(), r)).collect();
+    let mut stored: BTreeMap<String, &AlertRow> = stored
         .iter()
         .filter(|r| r.state == State::Firing)
         .map(|r| (r.key(), r))
@@ -155,6 +173,7 @@ pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now:
                 continue;
             };
             let mut changes = Vec::new();
+            let mut transitions = Vec::new();
             for rule in Rule::ALL {
                 let key = alert_key(rule, c.category, kind, shares.year);
                 let prior = stored.remove(&key);
@@ -178,6 +197,7 @@ pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now:
                             rule,
                             event: Event::Firing,
                         });
+                        transitions.push(transition(&key, Event::Firing, every.get(&key).copied()));
                     }
                     (true, Some(p)) => {
                         let due = s.renotify_after.is_some_and(|d| {
@@ -190,6 +210,7 @@ pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now:
                                 rule,
                                 event: Event::Reminder,
                             });
+                            transitions.push(transition(&key, Event::Reminder, Some(p)));
                         }
                     }
                     (false, Some(p)) => {
@@ -199,6 +220,7 @@ pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now:
                             rule,
                             event: Event::Resolved,
                         });
+                        transitions.push(transition(&key, Event::Resolved, Some(p)));
                     }
                     (false, None) => {}
                 }
@@ -206,6 +228,7 @@ pub fn evaluate(shares: &YearShares, firing: &[AlertRow], s: &EvalSettings, now:
             if changes.is_empty() {
                 continue;
             }
+            plan.keys.push(transitions.join("+"));
             plan.notices.push(Notice {
                 category: c.category,
                 kind,
@@ -388,6 +411,43 @@ mod tests {
         let rows = stored_after(rows, &plan);
         assert!(firing(&rows).is_empty());
         assert!(rows.iter().all(|r| r.resolved_at == Some(DAY)));
+    }
+
+    #[test]
+    fn the_same_state_names_the_same_changes_and_each_later_change_anew() {
+        let s = below(d(2025, 3, 1));
+        let first = evaluate(&s, &[], &settings(Some(7)), 1_000);
+        assert_eq!(first.keys.len(), first.notices.len());
+        // A second replica reading the same stored state a few seconds later.
+        assert_eq!(
+            evaluate(&s, &[], &settings(Some(7)), 1_004).keys,
+            first.keys
+        );
+        let rows = stored_after(Vec::new(), &first);
+        let reminder = evaluate(&s, &rows, &settings(Some(7)), 1_000 + 7 * DAY);
+        let p = [
+            buy("a", d(2025, 1, 2), 10_000, "reconditionné"),
+            buy("b", d(2025, 1, 3), 90_000, ""),
+            buy("c", d(2025, 2, 3), 50_000, "reconditionné"),
+        ];
+        let fixed = year_shares(&AgecRules::default(), &p, 2025, d(2025, 3, 1));
+        let resolved = evaluate(&fixed, &rows, &settings(Some(7)), 2 * DAY);
+        let rows = stored_after(rows, &resolved);
+        // Missed again: the resolved rows are stored, not firing, and the new firing is
+        // another change than the first one.
+        let again = evaluate(&s, &rows, &settings(Some(7)), 3 * DAY);
+        let mut keys: Vec<&String> = [&first, &reminder, &resolved, &again]
+            .iter()
+            .flat_map(|p| &p.keys)
+            .collect();
+        assert_eq!(keys.len(), 4 * first.keys.len(), "{keys:?}");
+        keys.sort();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            4 * first.keys.len(),
+            "every change has its own key"
+        );
     }
 
     #[test]

@@ -11,7 +11,19 @@ use crate::agec::Category;
 
 /// Which AGEC minimum an alert is about (décret 2024-134 has two columns; 2021-254 had a
 /// combined one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum QuotaKind {
     /// Reuse or reutilisation, valued donations included.
@@ -35,7 +47,19 @@ impl QuotaKind {
 }
 
 /// The alert rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The year-to-date share is below the minimum.
@@ -60,7 +84,19 @@ impl Rule {
 }
 
 /// What happened to an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// The condition became true.
@@ -82,14 +118,14 @@ impl Event {
 }
 
 /// One rule's change in a notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub rule: Rule,
     pub event: Event,
 }
 
 /// Where a share stands against its minimum, in cents excluding VAT.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Standing {
     /// `part ÷ total`; `None` when nothing was spent.
     pub share: Option<f64>,
@@ -106,7 +142,7 @@ pub struct Standing {
 
 /// Everything a message about one category's minimum says. Changes of several rules found
 /// in the same evaluation go in one notice, so procurement gets one message, not two.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub category: Category,
     pub kind: QuotaKind,
@@ -136,7 +172,7 @@ impl Notice {
 /// A notice queued for one channel. `id` is unique and stable across restarts and retries:
 /// channels put it in the message (email Message-ID, webhook field) so that a receiver can
 /// drop a copy sent twice after a crash between sending and recording it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Outgoing {
     pub id: i64,
     pub channel: String,

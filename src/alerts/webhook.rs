@@ -119,6 +119,11 @@ impl WebhookChannel {
         &self.cfg.name
     }
 
+    /// The longest a send may take.
+    pub(super) fn send_timeout(&self) -> std::time::Duration {
+        self.cfg.timeout
+    }
+
     pub(super) async fn send(&self, out: &Outgoing, lang: Language) -> Result<(), ChannelError> {
         let client = self.client.as_ref().map_err(|reason| ChannelError::Tls {
             channel: self.cfg.name.clone(),

@@ -19,11 +19,13 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
             known.join(", ")
         );
     }
+    let _writer = crate::store::lock_sqlite_writer(&config.database.url, "sync")?;
     let store =
         crate::store::Store::open(&config.database.url, config.database.max_connections).await?;
     let stop = crate::daemon::stop_on_signals();
     let mut all_ok = true;
-    for rt in crate::daemon::runtimes(config)? {
+    let ctx = crate::daemon::build_context(config, &store).await?;
+    for rt in crate::daemon::runtimes(config, &ctx)? {
         if only.is_some_and(|n| n != rt.name()) {
             continue;
         }
@@ -32,16 +34,53 @@ pub async fn sync_once(config: &Config, only: Option<&str>) -> anyhow::Result<bo
             .source_state(rt.name(), rt.config.kind(), now.timestamp())
             .await?;
         let mode = crate::poll::scheduler::mode_for(&rt, state.last_full_sync_at, now);
+        // On PostgreSQL, the source's lease, as a replica takes it: a sync beside a running
+        // replica would race it.
+        let leases = crate::poll::lease::Leases::new(
+            &store,
+            config.database.lease_ttl,
+            &[rt.name().to_string()],
+            None,
+        );
+        let waited = leases.take(rt.name(), |other| {
+            eprintln!(
+                "{}: waiting for the source's lease, held by {} (a replica polling it, or a \
+                 process that died: its lease expires within {} s)",
+                rt.name(),
+                other.holder,
+                leases.takeover_bound().as_secs()
+            )
+        });
+        if let Some(other) = waited.await? {
+            all_ok = false;
+            eprintln!(
+                "error: source {}: the parcd replica {} polls it (it kept renewing the source's \
+                 lease in source_leases); `parcd sync` would race it: let the replicas poll \
+                 it, or stop them first",
+                rt.name(),
+                other.holder
+            );
+            rt.connector.close().await;
+            continue;
+        }
+        let (keeper_stop, keeper_stopped) = tokio::sync::watch::channel(false);
+        let keeper = leases.run(keeper_stopped);
         let mut progress = ProgressOut::new(rt.name());
-        let result = crate::poll::sync::run_sync(
+        let result = crate::poll::sync::run_sync_fenced(
             &store,
             &rt,
             mode,
             &mut |p| progress.update(p.records_so_far, p.total_hint),
             stop.clone(),
+            leases.fence().as_ref(),
         )
         .await;
         progress.finish();
+        let _ = keeper_stop.send(true);
+        if let Some(k) = keeper {
+            let _ = k.await;
+        }
+        leases.release().await;
         match result {
             Ok(r) => println!(
                 "{}: {} sync{}{}: {} records read, {} assets created, {} changed, {} vanished, \
@@ -79,9 +118,16 @@ pub async fn check_sources(config: &Config) -> bool {
     if config.sources.is_empty() {
         println!("# no source configured: nothing to connect to");
     }
+    // check() reads no mailbox and emits nothing: a key of the moment is enough, and the
+    // check needs no database.
+    let ctx = parcd_connectors::BuildContext {
+        mail: parcd_connectors::mail::MailKey::generate()
+            .ok()
+            .map(|k| parcd_connectors::mail::MailPrivacy::new(&k, config.mail.entities.clone())),
+    };
     for s in &config.sources {
         let label = format!("{} ({}, {})", s.name, s.kind(), s.connector.role().as_str());
-        let result = match parcd_connectors::build_connector(&s.connector) {
+        let result = match parcd_connectors::build_connector_in(&s.connector, &ctx) {
             Err(e) => Err(e.to_string()),
             Ok(c) => {
                 let r = match tokio::time::timeout(LIMIT, c.check()).await {
@@ -206,21 +252,34 @@ pub async fn report(
         }
         ReportCommand::Reen { year, format, .. } => {
             report_year(*year, today)?;
-            let figures = circularity(config).await?.year(*year, today).await?;
+            let circularity = circularity(config).await?;
+            let figures = circularity.year(*year, today).await?;
             let fleet = fleet(config).await?;
             // A closed year's footprint as it stood on 31 December, from the history.
-            let indicators = if figures.complete {
+            let (indicators, on) = if figures.complete {
                 let end = chrono::NaiveDate::from_ymd_opt(*year, 12, 31)
                     .ok_or_else(|| anyhow::anyhow!("--year {year} has no 31 December"))?;
-                fleet.at(end).await?
+                (fleet.at(end).await?, end)
             } else {
-                fleet.rebuild().await?
+                (fleet.rebuild().await?, today)
             };
+            let years =
+                super::reen_years::trend(&circularity, &fleet, *year, today, (&indicators, on))
+                    .await?;
             let printing = crate::live::printing::Printing::new(
                 crate::store::Store::open(&config.database.url, config.database.max_connections)
                     .await?,
                 config.sources.iter().map(|s| s.name.clone()).collect(),
                 config.printing.clone(),
+                config.footprint.clone(),
+                config.headcount.clone(),
+            )
+            .figures(crate::live::printing::Period::Year(*year))
+            .await?;
+            let mail = crate::live::mail::Mail::new(
+                crate::store::Store::open(&config.database.url, config.database.max_connections)
+                    .await?,
+                config.sources.iter().map(|s| s.name.clone()).collect(),
                 config.footprint.clone(),
                 config.headcount.clone(),
             )
@@ -237,6 +296,8 @@ pub async fn report(
                 agec: &figures.agec,
                 indicators: &indicators,
                 printing: Some(&printing),
+                mail: Some(&mail),
+                years: &years,
             };
             let text = match format {
                 ReenFormat::Csv => crate::report::reen_csv(&r),

@@ -2,7 +2,9 @@
 
 mod commands;
 pub mod demo;
+pub mod migrate;
 mod progress;
+mod reen_years;
 
 pub use commands::{
     check_sources, circularity, fleet, report, report_year, simulation_table, sync_once,
@@ -40,8 +42,9 @@ pub enum Command {
         #[arg(long)]
         connect: bool,
     },
-    /// Create or upgrade the database schema, then exit.
-    Migrate,
+    /// Create or upgrade the database schema, then exit; or move a whole store to another
+    /// database: `migrate --from sqlite://parcd.db --to postgres://USER@HOST/DATABASE`.
+    Migrate(migrate::MigrateArgs),
     /// One device's embodied and use-phase footprint over a period (kgCO2e, kgSbeq, MJ, L).
     #[command(long_about = crate::footprint::estimate::UNITS_HELP)]
     Estimate(crate::footprint::estimate::EstimateArgs),
@@ -121,11 +124,15 @@ pub struct DemoArgs {
     /// Devices in the simulated fleet.
     #[arg(long, default_value_t = 3000)]
     pub assets: usize,
-    /// Address of parcd's HTTP server.
-    #[arg(long, default_value = "127.0.0.1:9478")]
+    /// Address of parcd's HTTP server and web view (or PARCD__SERVER__LISTEN, as for `run`).
+    #[arg(long, env = "PARCD__SERVER__LISTEN", default_value = "127.0.0.1:9478")]
     pub listen: String,
-    /// Database of the demo (a new SQLite file by default).
-    #[arg(long, default_value = "sqlite://parcd-demo.db")]
+    /// Database of the demo (a new SQLite file by default; or PARCD__DATABASE__URL).
+    #[arg(
+        long,
+        env = "PARCD__DATABASE__URL",
+        default_value = "sqlite://parcd-demo.db"
+    )]
     pub database: String,
     /// Seconds between two changes of the simulated fleet.
     #[arg(long, default_value_t = 5)]
@@ -138,7 +145,11 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 0)]
     pub printers_port: u16,
     /// Where to write the demo's configuration, for the commands that read its database
-    /// (`parcd --config FILE report reen --year YYYY`).
-    #[arg(long, default_value = "parcd-demo.toml")]
-    pub config_out: PathBuf,
+    /// (`parcd --config FILE report reen --year YYYY`); by default `parcd-demo.toml` next to
+    /// a SQLite database, else in the current directory.
+    #[arg(long)]
+    pub config_out: Option<PathBuf>,
+    /// The global `--config`: the demo takes its `[headcount]`, `[alerts]` and `[agec]`.
+    #[arg(skip)]
+    pub sections_from: Option<PathBuf>,
 }

@@ -59,6 +59,22 @@ pub fn database_url(url: &str, redacted: &str) -> Option<Problem> {
     None
 }
 
+/// The `[server] token` is one a client can send as `Authorization: Bearer TOKEN` (RFC 6750's
+/// characters) and too long to guess. The problem never quotes the token.
+pub fn token(token: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
+    if token.chars().count() < 16 {
+        Some(format!(
+            "is {} characters long, too short to resist guessing",
+            token.chars().count()
+        ))
+    } else if !token.chars().all(allowed) {
+        Some("holds a character a client cannot send in an Authorization header".into())
+    } else {
+        None
+    }
+}
+
 const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
 
 /// The log filter is made of levels: `info`, or `info,parcd=debug`. tracing reads a bare word

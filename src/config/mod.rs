@@ -2,6 +2,7 @@
 //! environment variables, every mistake reported at once with its key and its fix.
 
 pub(crate) mod checks;
+mod source_links;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -56,12 +57,27 @@ pub struct ServerConfig {
     /// How long a connection may take to send a request's headers, or stay idle between
     /// requests, before it is closed.
     pub idle_timeout: Duration,
+    /// The bearer token every request but the probes (and `/metrics`, unless
+    /// `token_for_metrics`) must carry; `None` leaves the HTTP surface open.
+    pub token: Option<secrecy::SecretString>,
+    /// Whether `/metrics` asks for the token too (Prometheus then sends it).
+    pub token_for_metrics: bool,
+}
+
+impl ServerConfig {
+    /// Whether `listen` is reachable from other machines with no token set.
+    pub fn open_beyond_loopback(&self) -> bool {
+        self.token.is_none() && !self.listen.ip().is_loopback()
+    }
 }
 
 #[derive(Clone)]
 pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: u32,
+    /// How long a PostgreSQL replica's lease on a source lasts unrenewed: a replica that
+    /// dies loses its sources to another within this time and a third of it.
+    pub lease_ttl: Duration,
 }
 
 // The URL may hold a password.
@@ -70,6 +86,7 @@ impl fmt::Debug for DatabaseConfig {
         f.debug_struct("DatabaseConfig")
             .field("url", &crate::store::redact_url(&self.url))
             .field("max_connections", &self.max_connections)
+            .field("lease_ttl", &self.lease_ttl)
             .finish()
     }
 }
@@ -145,6 +162,8 @@ pub struct Config {
     pub alerts: crate::alerts::settings::AlertsConfig,
     /// `[printing]`: sheet, paper factor, printers' weekly energy.
     pub printing: crate::printing::PrintingConfig,
+    /// `[mail]`: the mailbox hash key and the mail entity map, passed to the mail sources.
+    pub mail: parcd_connectors::mail::MailSettings,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -152,24 +171,55 @@ impl Config {
     /// Reads `file` (when given) and the `PARCD__…` environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let name = file.map_or_else(|| "(no file)".to_string(), |p| p.display().to_string());
+        let text = match file {
+            Some(path) => Some(
+                checks::config_file(path).map_err(|reason| ConfigError::Read {
+                    file: name.clone(),
+                    reason,
+                })?,
+            ),
+            None => None,
+        };
+        Config::layered(
+            &name,
+            text.as_deref(),
+            file.map(Path::to_path_buf),
+            std::env::vars().collect(),
+        )
+    }
+
+    /// A configuration text (`demo`'s own) under the `PARCD__…` variables of `env`, layered
+    /// as [`Config::load`] layers a file under the environment.
+    pub fn from_toml_and_env(
+        name: &str,
+        text: &str,
+        env: Vec<(String, String)>,
+    ) -> Result<Config, ConfigError> {
+        Config::layered(name, Some(text), None, env)
+    }
+
+    /// The TOML `text` (when given), then the `PARCD__SECTION__KEY` variables among `env`.
+    fn layered(
+        name: &str,
+        text: Option<&str>,
+        file: Option<PathBuf>,
+        env: Vec<(String, String)>,
+    ) -> Result<Config, ConfigError> {
         let mut builder = config::Config::builder();
-        if let Some(path) = file {
-            let text = checks::config_file(path).map_err(|reason| ConfigError::Read {
-                file: name.clone(),
-                reason,
-            })?;
-            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+        if let Some(text) = text {
+            builder = builder.add_source(config::File::from_str(text, config::FileFormat::Toml));
         }
         builder = builder.add_source(
             config::Environment::with_prefix("PARCD")
                 .prefix_separator("__")
-                .separator("__"),
+                .separator("__")
+                .source(Some(env.iter().cloned().collect())),
         );
         let raw = builder
             .build()
             .and_then(|c| c.try_deserialize::<Value>())
             .map_err(|e| ConfigError::Read {
-                file: name.clone(),
+                file: name.to_string(),
                 reason: e.to_string(),
             })?;
         let table = match raw {
@@ -177,16 +227,14 @@ impl Config {
             Value::Null => Map::new(),
             other => {
                 return Err(ConfigError::Read {
-                    file: name,
+                    file: name.to_string(),
                     reason: format!("expected a table at the top level, found {other}"),
                 });
             }
         };
-        Config::from_table(table, file.map(Path::to_path_buf)).map_err(|issues| {
-            ConfigError::Invalid {
-                file: name,
-                issues: checks::name_environment_variables(issues, std::env::vars()),
-            }
+        Config::from_table(table, file).map_err(|issues| ConfigError::Invalid {
+            file: name.to_string(),
+            issues: checks::name_environment_variables(issues, env.into_iter()),
         })
     }
 
@@ -231,11 +279,32 @@ impl Config {
             };
             let max_connections = p.u64_in("max_connections", 256, 1, 10_000) as usize;
             let idle_timeout = Duration::from_secs(p.u64_in("idle_timeout_seconds", 10, 1, 300));
+            let token = p.secret("token");
+            if let Some(t) = &token {
+                use secrecy::ExposeSecret;
+                if let Some(problem) = checks::token(t.expose_secret()) {
+                    p.issue(
+                        "token",
+                        problem,
+                        "use at least 16 characters among letters, digits and -._~+/= (e.g. `openssl rand -hex 32`)",
+                    );
+                }
+            }
+            let token_for_metrics = p.bool_or("token_for_metrics", false);
+            if token_for_metrics && token.is_none() {
+                p.issue(
+                    "token_for_metrics",
+                    "is true but no token is set",
+                    "set token (or token_file, token_env), or remove token_for_metrics",
+                );
+            }
             root.absorb(p.finish());
             listen.map(|listen| ServerConfig {
                 listen,
                 max_connections,
                 idle_timeout,
+                token,
+                token_for_metrics,
             })
         };
 
@@ -248,10 +317,12 @@ impl Config {
                 p.issue("url", c.problem, c.fix);
             }
             let max_connections = p.u64_in("max_connections", 8, 1, 200) as u32;
+            let lease_ttl = Duration::from_secs(p.u64_in("lease_ttl_seconds", 15, 2, 600));
             root.absorb(p.finish());
             DatabaseConfig {
                 url,
                 max_connections,
+                lease_ttl,
             }
         };
 
@@ -359,14 +430,29 @@ impl Config {
             printing
         };
 
-        let mut sources = Vec::new();
+        let mail = {
+            let mut p = root
+                .table("mail")
+                .unwrap_or_else(|| Params::new("mail", Map::new()));
+            let mail = parcd_connectors::mail::MailSettings::from_params(&mut p);
+            root.absorb(p.finish());
+            mail
+        };
+
+        let mut read = Vec::new();
         let mut names = Vec::new();
         for mut p in root.tables("sources") {
-            if let Some(s) = read_source(&mut p, &mut names) {
-                sources.push(s);
-            }
+            let names_before = names.len();
+            let config = read_source(&mut p, &mut names);
+            read.push(source_links::ReadSource {
+                inventory_key: p.key_path("inventory_source"),
+                name: names.get(names_before).cloned(),
+                config,
+            });
             root.absorb(p.finish());
         }
+        root.absorb(source_links::check(&read));
+        let sources: Vec<SourceConfig> = read.into_iter().filter_map(|s| s.config).collect();
 
         let issues = root.finish();
         if !issues.is_empty() {
@@ -383,6 +469,7 @@ impl Config {
             agec,
             alerts,
             printing,
+            mail,
             sources,
         })
     }
@@ -396,15 +483,23 @@ impl Config {
         );
         out.push_str(&format!("# configuration file: {file}\n\n"));
         out.push_str(&format!(
-            "[server]\nlisten = \"{}\"\nmax_connections = {}\nidle_timeout_seconds = {}\n\n",
+            "[server]\nlisten = \"{}\"\nmax_connections = {}\nidle_timeout_seconds = {}\n",
             self.server.listen,
             self.server.max_connections,
             self.server.idle_timeout.as_secs()
         ));
+        if self.server.token.is_some() {
+            out.push_str(&format!(
+                "token = <hidden>\ntoken_for_metrics = {}\n",
+                self.server.token_for_metrics
+            ));
+        }
+        out.push('\n');
         out.push_str(&format!(
-            "[database]\nurl = \"{}\"\nmax_connections = {}\n\n",
+            "[database]\nurl = \"{}\"\nmax_connections = {}\nlease_ttl_seconds = {}\n\n",
             crate::store::redact_url(&self.database.url),
-            self.database.max_connections
+            self.database.max_connections,
+            self.database.lease_ttl.as_secs()
         ));
         out.push_str(&format!(
             "[log]\nformat = \"{}\"\nlevel = \"{}\"\n\n",
@@ -432,6 +527,8 @@ impl Config {
         out.push_str(&self.alerts.render());
         out.push('\n');
         out.push_str(&self.printing.render());
+        out.push('\n');
+        out.push_str(&self.mail.render());
         for s in &self.sources {
             out.push_str(&format!(
                 "\n[[sources]]\nname = \"{}\"\nkind = \"{}\"\nschedule = \"{}\"\nfull_sync_schedule = \"{}\"\n\
@@ -447,6 +544,23 @@ impl Config {
                 s.vanish_max_percent
             ));
             out.push_str(&s.connector.render());
+        }
+        out
+    }
+}
+
+impl Config {
+    /// What is valid but probably unintended, for `check-config` and the daemon's start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.server.open_beyond_loopback() {
+            out.push(format!(
+                "[server] listen = \"{}\" is not a loopback address and no [server] token is set: \
+                 anyone who reaches this address reads the API (devices, entities, purchases). \
+                 Set token_file (or token, token_env) to a random secret, or listen on 127.0.0.1 \
+                 behind a proxy that authenticates",
+                self.server.listen
+            ));
         }
         out
     }
@@ -555,6 +669,47 @@ mod tests {
         assert_eq!(c.server.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(c.database.url, DEFAULT_DATABASE_URL);
         assert!(c.sources.is_empty());
+    }
+
+    #[test]
+    fn the_token_is_a_secret_and_its_absence_beyond_loopback_a_warning() {
+        use secrecy::ExposeSecret;
+        let open = Config::from_toml("[server]\nlisten = \"[::]:9478\"\n").unwrap();
+        assert!(open.server.token.is_none());
+        let warnings = open.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("no [server] token is set"),
+            "{warnings:?}"
+        );
+        assert!(
+            Config::from_toml("[server]\nlisten = \"[::1]:9478\"\n")
+                .unwrap()
+                .warnings()
+                .is_empty()
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "0123456789abcdef-from-file\n").unwrap();
+        let c = Config::from_toml(&format!(
+            "[server]\nlisten = \"0.0.0.0:9478\"\ntoken_file = \"{}\"\ntoken_for_metrics = true\n",
+            file.display()
+        ))
+        .unwrap();
+        let token = c.server.token.as_ref().unwrap();
+        assert_eq!(token.expose_secret(), "0123456789abcdef-from-file");
+        assert!(c.server.token_for_metrics);
+        assert!(c.warnings().is_empty());
+        let shown = format!("{}{:?}", c.render(), c);
+        assert!(!shown.contains("from-file"), "{shown}");
+        assert!(shown.contains("token = <hidden>"), "{shown}");
+
+        let err = Config::from_toml("[server]\ntoken = \"pass word with spaces\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.token: holds a character"), "{err}");
+        assert!(!err.contains("pass word"), "{err}");
     }
 
     #[test]

@@ -6,13 +6,15 @@ mod tasks;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use parcd_connectors::{ConnectorError, build_connector};
+use parcd_connectors::mail::{MailKey, MailPrivacy};
+use parcd_connectors::{BuildContext, ConnectorError, build_connector_in};
 use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 
 use crate::config::Config;
 use crate::http::{HttpState, router};
 use crate::metrics::Metrics;
+use crate::poll::lease::Leases;
 use crate::poll::scheduler::source_loop;
 use crate::poll::sync::SourceRuntime;
 use crate::store::{Store, StoreError};
@@ -21,12 +23,16 @@ use crate::store::{Store, StoreError};
 pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    WriterLock(#[from] crate::store::WriterLockError),
     #[error("cannot listen on {addr}: {source} (change [server] listen or PARCD__SERVER__LISTEN)")]
     Bind {
         addr: SocketAddr,
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot make the mail hash key: {0} (set [mail] hash_key_file instead)")]
+    MailKey(String),
     #[error("source {source_name}: {error}")]
     Connector {
         source_name: String,
@@ -35,14 +41,38 @@ pub enum DaemonError {
     },
 }
 
+/// What the core passes to the connectors it builds: the mail privacy context, with the
+/// configured hash key or, without one, the key generated at the first start and kept in
+/// the store (so a mailbox's hash is the same after a restart).
+pub async fn build_context(config: &Config, store: &Store) -> Result<BuildContext, DaemonError> {
+    let key = match &config.mail.hash_key {
+        Some(k) => k.clone(),
+        None => {
+            let fresh = MailKey::generate().map_err(DaemonError::MailKey)?;
+            let kept = store
+                .mail_hash_key_or(fresh.expose(), chrono::Utc::now().timestamp())
+                .await?;
+            MailKey::new(secrecy::SecretString::from(kept)).map_err(|problem| {
+                DaemonError::MailKey(format!("the key kept in the database {problem}"))
+            })?
+        }
+    };
+    Ok(BuildContext {
+        mail: Some(MailPrivacy::new(&key, config.mail.entities.clone())),
+    })
+}
+
 /// Builds the connector of every configured source.
-pub fn runtimes(config: &Config) -> Result<Vec<Arc<SourceRuntime>>, DaemonError> {
+pub fn runtimes(
+    config: &Config,
+    ctx: &BuildContext,
+) -> Result<Vec<Arc<SourceRuntime>>, DaemonError> {
     config
         .sources
         .iter()
         .map(|s| {
             let connector =
-                build_connector(&s.connector).map_err(|error| DaemonError::Connector {
+                build_connector_in(&s.connector, ctx).map_err(|error| DaemonError::Connector {
                     source_name: s.name.clone(),
                     error,
                 })?;
@@ -61,6 +91,9 @@ pub async fn run(
     stop: watch::Receiver<bool>,
     bound: Option<oneshot::Sender<SocketAddr>>,
 ) -> Result<(), DaemonError> {
+    // Before the store opens: a second writer of a SQLite file is refused before it migrates
+    // or reads anything.
+    let _writer = crate::store::lock_sqlite_writer(&config.database.url, "run")?;
     let store = Store::open(&config.database.url, config.database.max_connections).await?;
     tracing::info!(
         database = %crate::store::redact_url(&config.database.url),
@@ -71,16 +104,32 @@ pub async fn run(
         config.metrics.entity_label,
         config.metrics.max_entities,
     ));
-    let runtimes = runtimes(config)?;
+    let runtimes = runtimes(config, &build_context(config, &store).await?)?;
     restore_source_metrics(&store, &metrics, &runtimes).await?;
+    // Before the figures first read the store: what other replicas commit from now on is
+    // heard.
+    let listening = crate::live::follow::listen_first(&store).await;
     let (listener, addr) = bind(config).await?;
-    tracing::info!(%addr, "serving /metrics, /healthz, /readyz and /api/v1");
+    tracing::info!(%addr, "serving the web view at /, /metrics, /healthz, /readyz and /api/v1");
 
-    let live = tasks::Live::start(config, &store, &metrics, &runtimes, &stop);
+    let live = tasks::Live::start(config, &store, &metrics, &runtimes, &stop, listening);
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let leases = Leases::new(
+        &store,
+        config.database.lease_ttl,
+        &runtimes
+            .iter()
+            .map(|r| r.name().to_string())
+            .collect::<Vec<_>>(),
+        Some(metrics.clone()),
+    );
     let app = router(HttpState {
         fleet: live.fleet.clone(),
         circularity: live.circularity.clone(),
         printing: live.printing.clone(),
+        mail: live.mail.clone(),
         store: store.clone(),
         metrics: metrics.clone(),
         sources: Arc::new(
@@ -89,7 +138,9 @@ pub async fn run(
                 .map(|r| (r.name().to_string(), r.config.kind().to_string()))
                 .collect(),
         ),
+        lease_holder: leases.holder().map(str::to_string),
     });
+    let app = crate::http::guard::guarded(app, &config.server);
     let limits = crate::http::connections::Limits {
         max_connections: config.server.max_connections,
         idle_timeout: config.server.idle_timeout,
@@ -98,9 +149,24 @@ pub async fn run(
     if let Some(tx) = bound {
         let _ = tx.send(addr);
     }
+    if let Some(holder) = leases.holder() {
+        tracing::info!(
+            holder,
+            takeover_bound_seconds = leases.takeover_bound().as_secs_f64(),
+            "polling the sources whose lease this replica holds"
+        );
+    }
+    let lease_keeper = leases.run(stop.clone());
     let loops: Vec<_> = runtimes
         .iter()
-        .map(|rt| tokio::spawn(source_loop(live.deps.clone(), rt.clone(), stop.clone())))
+        .map(|rt| {
+            tokio::spawn(source_loop(
+                live.deps.clone(),
+                rt.clone(),
+                leases.clone(),
+                stop.clone(),
+            ))
+        })
         .collect();
 
     let mut stop_wait = stop.clone();
@@ -109,6 +175,11 @@ pub async fn run(
     for l in loops {
         let _ = l.await;
     }
+    if let Some(k) = lease_keeper {
+        let _ = k.await;
+    }
+    // After the last page committed: the other replicas take the sources at their next try.
+    leases.release().await;
     for rt in &runtimes {
         rt.connector.close().await;
     }

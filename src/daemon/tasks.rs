@@ -55,6 +55,7 @@ pub(super) struct Live {
     pub fleet: Arc<Fleet>,
     pub circularity: Arc<Circularity>,
     pub printing: Arc<Printing>,
+    pub mail: Arc<crate::live::mail::Mail>,
     /// Handed to every source loop: committed pages wake the figures through it.
     pub deps: Deps,
     tasks: Vec<JoinHandle<()>>,
@@ -67,6 +68,7 @@ impl Live {
         metrics: &Arc<Metrics>,
         runtimes: &[Arc<SourceRuntime>],
         stop: &watch::Receiver<bool>,
+        listening: Option<sqlx::postgres::PgListener>,
     ) -> Live {
         let names: Vec<String> = runtimes.iter().map(|r| r.name().to_string()).collect();
         let fleet = Arc::new(Fleet::new(
@@ -90,12 +92,22 @@ impl Live {
             config.footprint.clone(),
             config.headcount.clone(),
         ));
+        let mail = Arc::new(crate::live::mail::Mail::new(
+            store.clone(),
+            names.clone(),
+            config.footprint.clone(),
+            config.headcount.clone(),
+        ));
         let printing_wake = Arc::new(Notify::new());
+        let mail_wake = Arc::new(Notify::new());
         let changed = Arc::new(Notify::new());
         let (fleet_tx, fleet_rx) = tokio::sync::mpsc::unbounded_channel();
         let circularity_changed = Arc::new(Notify::new());
         let dispatcher_wake = Arc::new(Notify::new());
         let channels = crate::alerts::channel::build_channels(&config.alerts);
+        for c in &channels {
+            metrics.circularity.register_channel(c.name());
+        }
         let alert_setup = AlertSetup {
             settings: crate::alerts::evaluate::EvalSettings {
                 renotify_after: config.alerts.renotify_after,
@@ -113,7 +125,23 @@ impl Live {
             retry_initial: config.alerts.retry_initial,
             retry_max: config.alerts.retry_max,
         };
+        let fleet_reload = Arc::new(Notify::new());
+        let follower = crate::live::follow::Follower {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            sources: names.clone(),
+            wakes: crate::live::follow::Wakes {
+                assets: changed.clone(),
+                fleet: fleet_tx.clone(),
+                fleet_reload: fleet_reload.clone(),
+                circularity: circularity_changed.clone(),
+                printing: printing_wake.clone(),
+                mail: mail_wake.clone(),
+            },
+            first: listening,
+        };
         let tasks = vec![
+            tokio::spawn(follower.run(stop.clone())),
             tokio::spawn(refresh_gauges(
                 store.clone(),
                 metrics.clone(),
@@ -125,6 +153,7 @@ impl Live {
                 fleet.clone(),
                 metrics.clone(),
                 fleet_rx,
+                fleet_reload,
                 stop.clone(),
             )),
             tokio::spawn(crate::live::circularity::run(
@@ -141,6 +170,12 @@ impl Live {
                 printing_wake.clone(),
                 stop.clone(),
             )),
+            tokio::spawn(crate::live::mail::run(
+                mail.clone(),
+                metrics.clone(),
+                mail_wake.clone(),
+                stop.clone(),
+            )),
         ];
         let deps = Deps {
             store: store.clone(),
@@ -149,11 +184,13 @@ impl Live {
             fleet_changes: Some(fleet_tx),
             circularity: Some(circularity_changed),
             printing: Some(printing_wake),
+            mail: Some(mail_wake),
         };
         Live {
             fleet,
             circularity,
             printing,
+            mail,
             deps,
             tasks,
         }

@@ -22,6 +22,13 @@ pub struct Limits {
     pub idle_timeout: Duration,
 }
 
+/// The most hyper reads of a request head: far above [`super::guard::MAX_HEADER_BYTES`],
+/// so that a head over that limit is read whole and answered with the guard's explanation
+/// (a client sending much more may see its connection reset before it reads the answer).
+/// Past this, hyper refuses the request itself, explained by [`super::parse_errors`]. The
+/// buffer grows only as a client sends: an ordinary request uses a few KiB.
+pub const READ_BUFFER_BYTES: usize = 1024 * 1024;
+
 /// Longest life of one connection, whatever it does: a client that never reads its
 /// response would otherwise keep its slot.
 const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(300);
@@ -67,7 +74,9 @@ pub async fn serve(
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.idle_timeout);
+            .header_read_timeout(limits.idle_timeout)
+            .max_buf_size(READ_BUFFER_BYTES);
+        let stream = super::parse_errors::Explained::new(stream);
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             // Errors here are the client's (a reset, a timeout): nothing to report.

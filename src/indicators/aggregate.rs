@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::footprint::{Criterion, Impacts};
 
-use super::output::Group;
+use super::output::{AgeBand, Group};
 
 /// Fixed-point scale, 2^60: a resolution of 8.7e-19, far below the smallest per-device figure
 /// (about 1e-6 kgSbeq a year for a printer's electricity), and room for sums up to 1.15e20.
@@ -25,6 +25,20 @@ pub(crate) const MAX_DEVICE_VALUE: f64 = 1e12;
 pub(crate) const HOURS_PER_YEAR: f64 = 8760.0;
 pub(crate) const SECS_PER_YEAR: f64 = HOURS_PER_YEAR * 3600.0;
 pub(crate) const SECS_PER_DAY: i64 = 86_400;
+
+/// Lower bounds, in whole years of age, of the age bands of the age pyramid: a year wide up
+/// to 8 years (where reference lifespans lie), then 8 to 10, then 10 and over (past the REEN
+/// decree's age limit).
+pub const AGE_BAND_FROM_YEARS: [u32; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10];
+
+/// The age band of an age in seconds (years of 8760 h).
+fn age_band(age_secs: i64) -> usize {
+    let years = age_secs as f64 / SECS_PER_YEAR;
+    AGE_BAND_FROM_YEARS
+        .iter()
+        .rposition(|from| years >= f64::from(*from))
+        .unwrap_or(0)
+}
 
 /// Why an in-service device has no footprint: a bounded set, so it can be a metric label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +291,8 @@ pub(crate) struct Agg {
     embodied: Sum,
     use_phase: Sum,
     age: Durations,
+    /// In-service devices of known age per band of [`AGE_BAND_FROM_YEARS`].
+    age_bands: [u64; AGE_BAND_FROM_YEARS.len()],
     past_target: u64,
     exits: u64,
     exit_life: Durations,
@@ -305,6 +321,7 @@ impl Agg {
         bump(&mut self.in_service, add);
         if let Some(s) = d.age_secs {
             self.age.apply(s, add);
+            bump(&mut self.age_bands[age_band(s)], add);
         }
         if d.past_target {
             bump(&mut self.past_target, add);
@@ -370,6 +387,16 @@ impl Agg {
             use_per_year: self.use_phase.to_map(),
             age_mean_years: self.age.mean_years(),
             age_median_years: self.age.median_years(),
+            age_bands: AGE_BAND_FROM_YEARS
+                .iter()
+                .zip(AGE_BAND_FROM_YEARS.iter().skip(1).map(Some).chain([None]))
+                .zip(self.age_bands)
+                .map(|((from, to), devices)| AgeBand {
+                    from_years: *from,
+                    to_years: to.copied(),
+                    devices,
+                })
+                .collect(),
             past_target_lifespan: self.past_target,
             exits: self.exits,
             lifespan_at_exit_mean_years: self.exit_life.mean_years(),
@@ -393,6 +420,18 @@ mod tests {
             *m.entry(*v).or_insert(0) += 1;
         }
         (m, values.len() as u64)
+    }
+
+    #[test]
+    fn an_age_falls_in_the_band_that_starts_at_or_below_it() {
+        let year = SECS_PER_YEAR as i64;
+        assert_eq!(age_band(0), 0);
+        assert_eq!(age_band(year - 1), 0);
+        assert_eq!(age_band(year), 1);
+        assert_eq!(age_band(7 * year + year / 2), 7);
+        assert_eq!(age_band(9 * year), 8);
+        assert_eq!(age_band(10 * year), 9);
+        assert_eq!(age_band(40 * year), 9);
     }
 
     #[test]

@@ -256,6 +256,16 @@ impl Engine {
 
     /// Full recompute from every asset, at `now`.
     pub fn rebuild(&mut self, assets: impl IntoIterator<Item = AssetFacts>, now: DateTime<Utc>) {
+        let mut rebuild = self.rebuild_in_batches(now);
+        rebuild.feed(assets);
+        rebuild.finish();
+    }
+
+    /// A full recompute at `now` fed in batches, for a caller that reads the assets as a
+    /// stream: at a million assets, holding them all before the rebuild would cost more
+    /// memory than the engine itself. Until [`Rebuild::finish`], the engine holds only the
+    /// assets fed so far; the result is the same as [`Engine::rebuild`] of all of them.
+    pub fn rebuild_in_batches(&mut self, now: DateTime<Utc>) -> Rebuild<'_> {
         self.assets.clear();
         // Entity ids stay: they are only indexes, and an emptied group is not published.
         for a in std::iter::once(&mut self.total)
@@ -265,14 +275,8 @@ impl Engine {
             a.reset();
         }
         self.dirty_entities.clear();
-        let assets = assets.into_iter();
-        self.assets.reserve(assets.size_hint().0);
         let ctx = self.context(now);
-        for a in assets {
-            self.upsert(a, &ctx);
-        }
-        self.rebuilt_at = Some(ctx.now_secs);
-        self.finish(&ctx);
+        Rebuild { engine: self, ctx }
     }
 
     /// Incremental: each given asset replaces its previous contribution (or is added); a
@@ -631,6 +635,29 @@ impl Engine {
         self.entity_names.push(name.to_string());
         self.entities.push(Agg::default());
         id
+    }
+}
+
+/// A full recompute under way (see [`Engine::rebuild_in_batches`]).
+pub struct Rebuild<'e> {
+    engine: &'e mut Engine,
+    ctx: Context,
+}
+
+impl Rebuild<'_> {
+    /// Adds assets to the recompute; an asset fed twice counts once, as its last form.
+    pub fn feed(&mut self, assets: impl IntoIterator<Item = AssetFacts>) {
+        let assets = assets.into_iter();
+        self.engine.assets.reserve(assets.size_hint().0);
+        for a in assets {
+            self.engine.upsert(a, &self.ctx);
+        }
+    }
+
+    /// Ends the recompute: the figures are those of every asset fed.
+    pub fn finish(self) {
+        self.engine.rebuilt_at = Some(self.ctx.now_secs);
+        self.engine.finish(&self.ctx);
     }
 }
 

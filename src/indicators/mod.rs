@@ -19,7 +19,8 @@ mod output;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{Engine, EngineSettings, NO_ENTITY};
+pub use aggregate::AGE_BAND_FROM_YEARS;
+pub use engine::{Engine, EngineSettings, NO_ENTITY, Rebuild};
 pub use facts::{AssetFacts, AssetKey};
 pub use lifespan::parse_lifespan;
-pub use output::{Group, Indicators, Simulation};
+pub use output::{AgeBand, Group, Indicators, Simulation};

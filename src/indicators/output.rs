@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// The fleet indicators at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indicators {
     /// Unix seconds of the `now` of the latest rebuild or update.
     pub computed_at: i64,
@@ -18,7 +18,7 @@ pub struct Indicators {
 }
 
 /// The indicators of one group of assets. Every `f64` is finite.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Group {
     /// Live (not vanished) assets of any phase.
     pub devices: u64,
@@ -40,6 +40,9 @@ pub struct Group {
     pub age_mean_years: Option<f64>,
     /// Median to the day.
     pub age_median_years: Option<f64>,
+    /// In-service devices of known age by band of age (years of 8760 h), youngest first: a
+    /// year wide up to 8 years, then 8 to 10, then 10 and over (`to_years` absent).
+    pub age_bands: Vec<AgeBand>,
     /// In-service devices older than their reference lifespan.
     pub past_target_lifespan: u64,
     /// Devices in an exit phase (reused, recycled, destroyed).
@@ -55,8 +58,18 @@ pub struct Group {
     pub devices_per_agent: Option<f64>,
 }
 
+/// In-service devices whose age is at least `from_years` and below `to_years`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AgeBand {
+    pub from_years: u32,
+    /// Absent for the last band, open-ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_years: Option<u32>,
+    pub devices: u64,
+}
+
 /// The lifespan what-if: steady-state embodied impact per year of the in-service covered fleet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Simulation {
     /// Class (and `total`) → criterion → embodied per year at the factor set's lifespans.
     pub current: BTreeMap<String, BTreeMap<String, f64>>,

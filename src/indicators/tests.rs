@@ -685,3 +685,30 @@ fn random_incremental_updates_agree_exactly_with_a_full_rebuild_of_the_final_sta
         assert_eq!((full.len(), t.devices), (live, live as u64));
     }
 }
+
+#[test]
+fn a_rebuild_fed_in_batches_equals_a_rebuild_of_the_whole_fleet_and_replaces_the_previous_one() {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let cfg = with_model();
+    let headcount = [("Mairie", 40), ("CCAS", 12)];
+    let fleet: Vec<AssetFacts> = (0..500).map(|i| random_asset(&mut rng, i)).collect();
+    let mut whole = engine_with(cfg.clone(), &headcount);
+    whole.rebuild(fleet.clone(), now());
+
+    let mut batched = engine_with(cfg, &headcount);
+    // Figures from before the rebuild must not survive it.
+    batched.rebuild([random_asset(&mut rng, 9_999)], now());
+    let mut rebuild = batched.rebuild_in_batches(now());
+    for chunk in fleet.chunks(64) {
+        rebuild.feed(chunk.to_vec());
+    }
+    rebuild.finish();
+
+    assert_eq!(batched.len(), whole.len());
+    assert_eq!(batched.snapshot(), whole.snapshot());
+    assert_eq!(
+        batched.simulate(&BTreeMap::new()),
+        whole.simulate(&BTreeMap::new())
+    );
+    assert!(whole.snapshot().total.in_service > 0);
+}

@@ -1,9 +1,14 @@
 //! Runs an evaluation against the stored alert states and records its plan.
 
 use crate::agec::YearShares;
-use crate::store::{Store, StoreError};
+use crate::store::{PlanOutcome, Store, StoreError};
 
 use crate::alerts::evaluate::{AlertRow, EvalSettings, State, evaluate};
+
+/// How many times an evaluation is redone when another replica changed the alerts between
+/// its reading and its writing: each retry reads that replica's changes, after which there
+/// is normally nothing left to change.
+const ATTEMPTS: usize = 3;
 
 /// Evaluates `shares` (the current year) at `now`, stores the state changes and queues a
 /// message per notice and channel. Returns the alerts firing afterwards, for the metrics, and
@@ -15,29 +20,38 @@ pub async fn evaluate_and_queue(
     channels: &[String],
     now: i64,
 ) -> Result<(Vec<AlertRow>, bool), StoreError> {
-    let stored = store.alerts().await?;
-    let firing: Vec<AlertRow> = stored
-        .into_iter()
-        .filter(|a| a.state == State::Firing)
-        .collect();
-    let plan = evaluate(shares, &firing, settings, now);
-    let queued = if plan.rows.is_empty() {
-        false
-    } else {
-        for n in &plan.notices {
-            tracing::info!(
-                category = n.category.id(),
-                kind = n.kind.as_str(),
-                year = n.year,
-                changes = ?n.changes,
-                "AGEC alert"
-            );
+    let mut queued = false;
+    for attempt in 1..=ATTEMPTS {
+        let stored = store.alerts().await?;
+        let plan = evaluate(shares, &stored, settings, now);
+        if plan.rows.is_empty() {
+            break;
         }
-        !store
-            .apply_alert_plan(&plan, channels, now)
+        match store
+            .apply_alert_plan(&plan, &stored, channels, now)
             .await?
-            .is_empty()
-    };
+        {
+            PlanOutcome::Recorded(ids) => {
+                for n in &plan.notices {
+                    tracing::info!(
+                        category = n.category.id(),
+                        kind = n.kind.as_str(),
+                        year = n.year,
+                        changes = ?n.changes,
+                        "AGEC alert"
+                    );
+                }
+                queued = !ids.is_empty();
+                break;
+            }
+            PlanOutcome::Superseded => {
+                tracing::info!(
+                    attempt,
+                    "another replica recorded an AGEC alert change first; evaluating again"
+                );
+            }
+        }
+    }
     let firing = store
         .alerts()
         .await?

@@ -100,6 +100,18 @@ impl Circularity {
         ))
     }
 
+    /// The figures of each of `years` as known on `today`, from one reading of the store.
+    pub async fn years(
+        &self,
+        years: std::ops::RangeInclusive<i32>,
+        today: NaiveDate,
+    ) -> Result<Vec<CircularityYear>, StoreError> {
+        let inputs = self.inputs().await?;
+        Ok(years
+            .map(|year| year_figures(&inputs, &self.config, year, today))
+            .collect())
+    }
+
     /// Recomputes the current year (UTC) and keeps it as the latest.
     pub async fn refresh(&self) -> Result<Arc<CircularityYear>, StoreError> {
         let today = Utc::now().date_naive();

@@ -33,6 +33,9 @@ pub struct Fleet {
     latest: RwLock<Option<Indicators>>,
 }
 
+/// Assets read from the store per batch of a rebuild: a few megabytes of facts.
+const REBUILD_BATCH: usize = 10_000;
+
 /// How often everything is recomputed, so that ages and the share of lifespans consumed
 /// move even when no source changes.
 pub const FULL_REFRESH: Duration = Duration::from_secs(3600);
@@ -59,16 +62,26 @@ impl Fleet {
     }
 
     /// Recomputes everything from the store.
+    ///
+    /// The assets are read as a stream into a new engine, a batch at a time, which then
+    /// takes the place of the current one: at a million assets the whole fleet's rows are
+    /// never held at once, and the engine's lock is not held while the store is read (the
+    /// API's what-if goes on meanwhile with the previous figures). Updates come from the
+    /// same task as rebuilds ([`run`]), so none is lost in the swap.
     pub async fn rebuild(&self) -> Result<Indicators, StoreError> {
-        let facts = self
-            .store
-            .indicator_facts(&self.source_refs(), &self.origins)
+        let mut fresh = Engine::new(self.settings.clone());
+        let mut rebuild = fresh.rebuild_in_batches(Utc::now());
+        self.store
+            .indicator_facts_batches(
+                &self.source_refs(),
+                &self.origins,
+                REBUILD_BATCH,
+                &mut |facts| rebuild.feed(facts),
+            )
             .await?;
-        let snapshot = {
-            let mut engine = self.engine.lock().expect("engine lock");
-            engine.rebuild(facts, Utc::now());
-            engine.snapshot()
-        };
+        rebuild.finish();
+        let snapshot = fresh.snapshot();
+        *self.engine.lock().expect("engine lock") = fresh;
         *self.latest.write().expect("indicators lock") = Some(snapshot.clone());
         Ok(snapshot)
     }
@@ -124,17 +137,21 @@ impl Fleet {
         if day > today {
             return Err(DayError::Future { day });
         }
-        let first = self
-            .store
-            .first_event_at()
-            .await?
-            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-            .map(|t| t.date_naive());
-        match first {
+        match self.first_day().await? {
             Some(first) if day >= first => Ok(()),
             Some(first) => Err(DayError::BeforeHistory { day, first, today }),
             None => Err(DayError::NoHistory { day }),
         }
+    }
+
+    /// The first day of parcd's history (of its first stored event), if it has one.
+    pub async fn first_day(&self) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        Ok(self
+            .store
+            .first_event_at()
+            .await?
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.date_naive()))
     }
 
     /// What-if lifespans (hours per class) on the current fleet.
@@ -168,12 +185,14 @@ pub enum DayError {
     Store(#[from] StoreError),
 }
 
-/// The daemon's indicator task: rebuild at start and every [`FULL_REFRESH`], update on
-/// every change, publish to the metrics each time.
+/// The daemon's indicator task: rebuild at start, every [`FULL_REFRESH`] and when `reload`
+/// is woken (another process's changes that could not be told one by one), update on every
+/// change, publish to the metrics each time.
 pub async fn run(
     fleet: Arc<Fleet>,
     metrics: Arc<Metrics>,
     mut changes: mpsc::UnboundedReceiver<Changed>,
+    reload: Arc<tokio::sync::Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     // A failed update loses its batch of changes: a rebuild shortly after catches up.
@@ -220,6 +239,7 @@ pub async fn run(
                 }
             }
             _ = full.tick() => failed = !rebuild().await,
+            _ = reload.notified() => failed = !rebuild().await,
             _ = crate::live::retry_after(failed) => failed = !rebuild().await,
             // The guard `wait_for` returns must not live across the other branches' awaits.
             _ = async { drop(stop.wait_for(|s| *s).await) } => return,

@@ -124,10 +124,14 @@ impl Printing {
         self.latest.read().expect("printing lock").clone()
     }
 
-    /// The figures of a year with its months, or of one month.
+    /// The figures of a year with its months, or of one month. The store is read once for
+    /// the whole period, its months computed from what was read: a year asked month by month
+    /// would read it thirteen times over.
     pub async fn figures(&self, period: Period) -> Result<PrintingFigures, StoreError> {
         let now = Utc::now().timestamp();
-        let mut figures = self.compute(period.span(now), period.year()).await?;
+        let span = period.span(now);
+        let read = self.read(span.from, span.to).await?;
+        let mut figures = self.compute(&read, span, period.year());
         if let Period::Year(y) = period {
             for m in 1..=12 {
                 let month = Period::Month(y, m).span(now);
@@ -136,7 +140,7 @@ impl Printing {
                 }
                 figures
                     .months
-                    .push(self.compute(month, y).await?.as_month());
+                    .push(self.compute(&read, month, y).as_month());
             }
         }
         Ok(figures)
@@ -145,16 +149,17 @@ impl Printing {
     /// Recomputes the current year's figures, keeps them and returns them.
     pub async fn refresh(&self) -> Result<PrintingFigures, StoreError> {
         let now = Utc::now();
-        let figures = self
-            .compute(Period::Year(now.year()).span(now.timestamp()), now.year())
-            .await?;
+        let span = Period::Year(now.year()).span(now.timestamp());
+        let read = self.read(span.from, span.to).await?;
+        let figures = self.compute(&read, span, now.year());
         *self.latest.write().expect("printing lock") = Some(figures.clone());
         Ok(figures)
     }
 
-    async fn compute(&self, period: PrintPeriod, year: i32) -> Result<PrintingFigures, StoreError> {
-        let printers = self.printers(period.from, period.to).await?;
-        Ok(crate::printing::compute(
+    /// The figures of `period`, which lies within what `read` holds.
+    fn compute(&self, read: &Read, period: PrintPeriod, year: i32) -> PrintingFigures {
+        let printers = self.printers(read, period.from, period.to);
+        crate::printing::compute(
             &printers,
             &Inputs {
                 settings: &self.settings,
@@ -162,57 +167,83 @@ impl Printing {
                 electricity: self.electricity(year),
                 period,
             },
-        ))
+        )
     }
 
-    /// The climate factor of a kWh in the fleet's zone for `year`, with where it comes from.
-    fn electricity(&self, year: i32) -> Sourced {
-        let f = &self.footprint;
-        let basis = f
-            .factors
-            .intensity(&f.location, year, &f.electricity)
-            .ok()
-            .and_then(|i| i.basis[Criterion::Gwp as usize].clone());
-        match basis {
-            Some(b) => {
-                let title = f
-                    .factors
-                    .source(&b.source)
-                    .map_or(b.source.clone(), |s| s.title.clone());
-                Sourced {
-                    value: b.value,
-                    unit: "kgCO2e/kWh",
-                    source: format!("{} ({}, zone {}, {})", title, b.dataset, b.zone, b.year),
-                    date: b.year.to_string(),
-                }
-            }
-            // Checked at start: the configured zone has a climate factor.
-            None => Sourced {
-                value: 0.0,
-                unit: "kgCO2e/kWh",
-                source: "no electricity factor for the zone".into(),
-                date: String::new(),
-            },
+    /// What the figures of any period within `from..=to` are computed from.
+    async fn read(&self, from: i64, to: i64) -> Result<Read, StoreError> {
+        let spans = self
+            .store
+            .device_reading_spans(&PAGE_QUANTITIES, from, to)
+            .await?;
+        let mut counters = Vec::with_capacity(COUNTERS.len());
+        for (quantity, field) in COUNTERS {
+            counters.push((
+                field,
+                Series {
+                    before: self.store.readings_as_of(quantity, from - 1).await?,
+                    within: self.store.reading_series(quantity, from, to).await?,
+                },
+            ));
         }
+        let responding = Series {
+            before: self
+                .store
+                .readings_as_of(known::RESPONDING.name, from - 1)
+                .await?,
+            within: self
+                .store
+                .reading_series(known::RESPONDING.name, from, to)
+                .await?,
+        };
+        // Every serial read in the span: a period's are among them.
+        let sources: Vec<&str> = self.sources.iter().map(String::as_str).collect();
+        let classes: Vec<&str> = PRINTING_CLASSES.iter().map(|c| c.as_str()).collect();
+        let mut keys: Vec<&str> = spans
+            .iter()
+            .filter(|s| self.sources.contains(&s.source))
+            .filter_map(|s| s.serial_key.as_deref())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut assets = self
+            .store
+            .assets_by_class_or_serial(&sources, &classes, &keys)
+            .await?;
+        assets.sort_by(|a, b| {
+            (a.vanished, std::cmp::Reverse(a.updated_at))
+                .cmp(&(b.vanished, std::cmp::Reverse(b.updated_at)))
+        });
+        Ok(Read {
+            spans,
+            counters,
+            responding,
+            assets,
+        })
+    }
+
+    fn electricity(&self, year: i32) -> Sourced {
+        electricity_factor(&self.footprint, year)
     }
 
     /// Every printer over `from..=to`: the printers read, once each, and the inventory's
     /// in-service printers no source reads.
-    async fn printers(&self, from: i64, to: i64) -> Result<Vec<PrinterUsage>, StoreError> {
+    fn printers(&self, read: &Read, from: i64, to: i64) -> Vec<PrinterUsage> {
         let ours = |source: &str| self.sources.iter().any(|s| s == source);
         // A device is its serial where it has one, else the source's own name for it.
         let device = |source: &str, subject: &str, serial: &Option<String>| match serial {
             Some(k) => format!("serial:{k}"),
             None => format!("subject:{source}/{subject}"),
         };
-        let spans = self
-            .store
-            .device_reading_spans(&PAGE_QUANTITIES, from, to)
-            .await?;
+        // A span is a device's first and last reading ever: in the period when they overlap it.
+        let spans = read
+            .spans
+            .iter()
+            .filter(|s| s.last_at >= from && s.first_at <= to);
         let mut usage: BTreeMap<String, PrinterUsage> = BTreeMap::new();
         let mut serials: BTreeMap<String, String> = BTreeMap::new();
         let mut observed: HashMap<String, (i64, i64)> = HashMap::new();
-        for s in spans.iter().filter(|s| ours(&s.source)) {
+        for s in spans.filter(|s| ours(&s.source)) {
             let key = device(&s.source, &s.subject, &s.serial_key);
             let span = observed
                 .entry(key.clone())
@@ -228,21 +259,8 @@ impl Printing {
             let u = usage.get_mut(key).expect("a device read");
             u.observed_seconds = (last.min(&to) - first.max(&from)).max(0) as f64;
         }
-        type Field = fn(&mut PrinterUsage) -> &mut Option<f64>;
-        let counters: [(&str, Field); 8] = [
-            (known::PRINTED_PAGES.name, |u| &mut u.pages),
-            (known::PRINTED_SHEETS_A3.name, |u| &mut u.sheets_a3),
-            (known::PRINTED_SHEETS_A4.name, |u| &mut u.sheets_a4),
-            (known::PRINTED_PAGES_COLOUR.name, |u| &mut u.pages_colour),
-            (known::PRINTED_PAGES_MONO.name, |u| &mut u.pages_mono),
-            (known::PRINTED_PAGES_DUPLEX.name, |u| &mut u.pages_duplex),
-            (known::PRINTED_SHEETS.name, |u| &mut u.sheets),
-            (known::SUPPLY_REPLACEMENTS.name, |u| {
-                &mut u.supply_replacements
-            }),
-        ];
-        for (quantity, field) in counters {
-            for i in crate::readings::increases(&self.store, quantity, from, to).await? {
+        for (field, series) in &read.counters {
+            for i in crate::readings::increases_within(&series.before, &series.within, from, to) {
                 if i.scope != "device" || !ours(&i.source) {
                     continue;
                 }
@@ -256,11 +274,8 @@ impl Printing {
                 *slot = Some(slot.map_or(i.increase, |v| v.max(i.increase)));
             }
         }
-        for r in self
-            .store
-            .readings_as_of(known::RESPONDING.name, to)
-            .await?
-            .iter()
+        for r in crate::readings::as_of_within(&read.responding.before, &read.responding.within, to)
+            .into_iter()
             .filter(|r| r.scope == "device" && ours(&r.source))
         {
             let key = device(&r.source, &r.subject, &r.serial_key);
@@ -271,19 +286,9 @@ impl Printing {
 
         // Entity and class from the inventory's record; the live one when a serial is known
         // to several.
-        let sources: Vec<&str> = self.sources.iter().map(String::as_str).collect();
-        let classes: Vec<&str> = PRINTING_CLASSES.iter().map(|c| c.as_str()).collect();
-        let keys: Vec<&str> = serials.values().map(String::as_str).collect();
-        let mut assets = self
-            .store
-            .assets_by_class_or_serial(&sources, &classes, &keys)
-            .await?;
-        assets.sort_by(|a, b| {
-            (a.vanished, std::cmp::Reverse(a.updated_at))
-                .cmp(&(b.vanished, std::cmp::Reverse(b.updated_at)))
-        });
+        let assets = &read.assets;
         let mut by_serial: HashMap<&str, &crate::store::SerialAsset> = HashMap::new();
-        for a in &assets {
+        for a in assets {
             if let Some(k) = &a.serial_key {
                 by_serial.entry(k.as_str()).or_insert(a);
             }
@@ -316,7 +321,7 @@ impl Printing {
         // The in-service printers no source reads, once per serial.
         let mut counted: std::collections::HashSet<&str> =
             serials.values().map(String::as_str).collect();
-        for a in &assets {
+        for a in assets {
             let class = AssetClass::parse(&a.class).filter(|c| PRINTING_CLASSES.contains(c));
             if class.is_none()
                 || !in_service(a)
@@ -332,9 +337,44 @@ impl Printing {
                 ..PrinterUsage::default()
             });
         }
-        Ok(out)
+        out
     }
 }
+
+/// The readings of one quantity for a span: the last of each subject before it, and those
+/// within it, ordered by subject then time.
+struct Series {
+    before: Vec<crate::store::ReadingRow>,
+    within: Vec<crate::store::ReadingRow>,
+}
+
+/// What the store holds for a span, from which the figures of any period within it are
+/// computed (see [`Printing::figures`]).
+struct Read {
+    /// Each device read, with its first and last page reading ever.
+    spans: Vec<crate::store::DeviceSpan>,
+    counters: Vec<(Field, Series)>,
+    responding: Series,
+    /// The inventories' printers and the devices of every serial read, the live and most
+    /// recently updated first.
+    assets: Vec<crate::store::SerialAsset>,
+}
+
+type Field = fn(&mut PrinterUsage) -> &mut Option<f64>;
+
+/// The counters a printer's usage is made of, and where each goes.
+const COUNTERS: [(&str, Field); 8] = [
+    (known::PRINTED_PAGES.name, |u| &mut u.pages),
+    (known::PRINTED_SHEETS_A3.name, |u| &mut u.sheets_a3),
+    (known::PRINTED_SHEETS_A4.name, |u| &mut u.sheets_a4),
+    (known::PRINTED_PAGES_COLOUR.name, |u| &mut u.pages_colour),
+    (known::PRINTED_PAGES_MONO.name, |u| &mut u.pages_mono),
+    (known::PRINTED_PAGES_DUPLEX.name, |u| &mut u.pages_duplex),
+    (known::PRINTED_SHEETS.name, |u| &mut u.sheets),
+    (known::SUPPLY_REPLACEMENTS.name, |u| {
+        &mut u.supply_replacements
+    }),
+];
 
 /// The daemon's printing task: the current year's figures at start, after readings arrive
 /// (at most every second) and every [`FULL_REFRESH`], published to the metrics.
@@ -342,7 +382,7 @@ pub async fn run(
     printing: Arc<Printing>,
     metrics: Arc<Metrics>,
     readings: Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let refresh = || async {
         match printing.refresh().await {
@@ -356,20 +396,36 @@ pub async fn run(
             }
         }
     };
-    let mut failed = !refresh().await;
-    let mut full = tokio::time::interval(FULL_REFRESH);
-    full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    full.tick().await;
-    loop {
-        tokio::select! {
-            _ = readings.notified() => {
-                // A round of many printers is many pages: one computation for them.
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                failed = !refresh().await;
+    crate::live::refresh_loop(refresh, readings, FULL_REFRESH, stop).await;
+}
+
+/// The climate factor of a kWh in the fleet's zone for `year`, with where it comes from
+/// (printers' electricity, mail servers').
+pub fn electricity_factor(f: &FootprintConfig, year: i32) -> Sourced {
+    let basis = f
+        .factors
+        .intensity(&f.location, year, &f.electricity)
+        .ok()
+        .and_then(|i| i.basis[Criterion::Gwp as usize].clone());
+    match basis {
+        Some(b) => {
+            let title = f
+                .factors
+                .source(&b.source)
+                .map_or(b.source.clone(), |s| s.title.clone());
+            Sourced {
+                value: b.value,
+                unit: "kgCO2e/kWh",
+                source: format!("{} ({}, zone {}, {})", title, b.dataset, b.zone, b.year),
+                date: b.year.to_string(),
             }
-            _ = full.tick() => failed = !refresh().await,
-            _ = crate::live::retry_after(failed) => failed = !refresh().await,
-            _ = async { drop(stop.wait_for(|s| *s).await) } => return,
         }
+        // Checked at start: the configured zone has a climate factor.
+        None => Sourced {
+            value: 0.0,
+            unit: "kgCO2e/kWh",
+            source: "no electricity factor for the zone".into(),
+            date: String::new(),
+        },
     }
 }

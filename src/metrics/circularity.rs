@@ -6,6 +6,8 @@
 //! A figure that does not exist (a share with nothing spent, a rate with nothing retired)
 //! has no series rather than a 0 or a NaN: an empty category is not a category at 0 %.
 
+use std::sync::{RwLock, RwLockReadGuard};
+
 use prometheus::{Gauge, GaugeVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::agec::CircularityYear;
@@ -54,6 +56,10 @@ pub struct CircularityMetrics {
     pub notifications_sent: IntCounterVec,
     pub notification_failures: IntCounterVec,
     pub notifications_pending: IntGaugeVec,
+    /// Written by a publish, read by `/metrics` while it gathers: a publish resets whole
+    /// families before setting them again, and a scrape between the two saw them empty (a
+    /// gap in Prometheus, an AGEC panel empty in Grafana).
+    rewriting: RwLock<()>,
 }
 
 impl CircularityMetrics {
@@ -210,9 +216,10 @@ impl CircularityMetrics {
             .expect("valid metric"),
             notifications_pending: int_gauge(
                 "parcd_alert_notifications_pending",
-                "Alert messages queued and not yet accepted by their channel.",
+                "Alert messages queued and not yet accepted by their channel, in the whole outbox: every replica reports the same count.",
                 &["channel"],
             ),
+            rewriting: RwLock::new(()),
         };
         let collectors: Vec<Box<dyn prometheus::core::Collector>> = vec![
             Box::new(m.year.clone()),
@@ -253,9 +260,25 @@ impl CircularityMetrics {
         m
     }
 
+    /// Held while gathering, so a scrape sees every family either before or after a publish.
+    pub fn whole(&self) -> RwLockReadGuard<'_, ()> {
+        self.rewriting.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a channel's series at 0, so `increase()` sees its first message and failure.
+    pub fn register_channel(&self, channel: &str) {
+        self.notifications_sent.with_label_values(&[channel]);
+        for kind in crate::alerts::channel::ChannelError::KINDS {
+            self.notification_failures
+                .with_label_values(&[channel, kind]);
+        }
+        self.notifications_pending.with_label_values(&[channel]);
+    }
+
     /// Every series is rewritten, so a category that loses its last purchase, or a rate that
     /// loses its denominator, loses its series too.
     pub fn publish(&self, y: &CircularityYear) {
+        let _whole = self.rewriting.write().unwrap_or_else(|e| e.into_inner());
         self.year.set(i64::from(y.year));
         let p = y.agec.progress;
         self.year_elapsed
@@ -384,6 +407,7 @@ impl CircularityMetrics {
 
     /// The firing alerts, as (rule, category id, kind); all others are dropped.
     pub fn publish_alerts(&self, firing: &[(Rule, String, QuotaKind)]) {
+        let _whole = self.rewriting.write().unwrap_or_else(|e| e.into_inner());
         self.alert_firing.reset();
         for (rule, category, kind) in firing {
             self.alert_firing
@@ -398,5 +422,33 @@ fn set_opt(g: &GaugeVec, v: Option<f64>) {
     g.reset();
     if let Some(v) = v {
         g.with_label_values(&[] as &[&str]).set(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channels_counters_exist_at_zero_before_its_first_message() {
+        let registry = Registry::new();
+        let m = CircularityMetrics::new(&registry);
+        m.register_channel("mattermost-achats");
+        let mut buf = Vec::new();
+        prometheus::Encoder::encode(
+            &prometheus::TextEncoder::new(),
+            &registry.gather(),
+            &mut buf,
+        )
+        .unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        for series in [
+            r#"parcd_alert_notifications_sent_total{channel="mattermost-achats"} 0"#,
+            r#"parcd_alert_notification_failures_total{channel="mattermost-achats",error_type="unreachable"} 0"#,
+            r#"parcd_alert_notification_failures_total{channel="mattermost-achats",error_type="rejected"} 0"#,
+            r#"parcd_alert_notifications_pending{channel="mattermost-achats"} 0"#,
+        ] {
+            assert!(text.contains(series), "{series} in\n{text}");
+        }
     }
 }

@@ -16,14 +16,15 @@ type PerCriterion = BTreeMap<String, f64>;
 
 const SECONDS_PER_YEAR: f64 = 365.25 * 86_400.0;
 
-/// The metric name part and the factor from the criterion's unit to the metric's base unit.
-fn unit_of(c: Criterion) -> (&'static str, f64) {
+/// The metric name part, the factor from the criterion's unit to the metric's base unit,
+/// and that base unit as the help text names it.
+fn unit_of(c: Criterion) -> (&'static str, f64, &'static str) {
     match c {
-        Criterion::Gwp => ("kgco2e", 1.0),
-        Criterion::Adpe => ("kgsbeq", 1.0),
-        Criterion::Adpf => ("adpf_joules", 1e6),
-        Criterion::Pe => ("pe_joules", 1e6),
-        Criterion::Water => ("water_liters", 1.0),
+        Criterion::Gwp => ("kgco2e", 1.0, "kgCO2e"),
+        Criterion::Adpe => ("kgsbeq", 1.0, "kgSbeq"),
+        Criterion::Adpf => ("adpf_joules", 1e6, "J"),
+        Criterion::Pe => ("pe_joules", 1e6, "J"),
+        Criterion::Water => ("water_liters", 1.0, "L"),
     }
 }
 
@@ -63,13 +64,13 @@ impl FleetMetrics {
             Criterion::ALL
                 .into_iter()
                 .map(|c| {
-                    let (unit, factor) = unit_of(c);
+                    let (unit, factor, base) = unit_of(c);
                     let g = gauge(
                         &format!("{prefix}_{phase}_{unit}_per_year"),
                         &format!(
-                            "{what} of the in-service fleet over the coming year, criterion {} ({}), by {label}.",
+                            "{what} of the in-service fleet over the coming year, criterion {} ({base}), by {label}; \
+                             no series where no device of the {label} has a factor for the criterion.",
                             c.key(),
-                            c.unit()
                         ),
                         &[label],
                     );
@@ -184,21 +185,24 @@ impl FleetMetrics {
         m
     }
 
-    /// Publishes a snapshot. Every class gets every series (0 or absent-as-0 where nothing is
-    /// known), so alert rules and dashboards see no series appear or vanish.
+    /// Publishes a snapshot. Every class gets every series of coverage and age (0 where
+    /// nothing is known), so alert rules and dashboards see no series appear or vanish. A
+    /// footprint criterion is published for a class with nothing in service (0, which is
+    /// true) and for one whose devices have a factor for it, and has no series where they
+    /// have none: a 0 there would understate every sum it enters.
     pub fn publish(&self, ind: &Indicators) {
         let empty = Group::default();
         for class in AssetClass::ALL {
             let name = class.as_str();
             let g = ind.by_class.get(name).unwrap_or(&empty);
-            for (c, factor, gauge) in &self.embodied {
-                let v = g.embodied_per_year.get(c.key()).copied().unwrap_or(0.0) * factor;
-                gauge.with_label_values(&[name]).set(finite(v));
-            }
-            for (c, factor, gauge) in &self.use_phase {
-                let v = g.use_per_year.get(c.key()).copied().unwrap_or(0.0) * factor;
-                gauge.with_label_values(&[name]).set(finite(v));
-            }
+            let nothing_in_service = g.in_service == 0;
+            publish_criteria(
+                &self.embodied,
+                name,
+                &g.embodied_per_year,
+                nothing_in_service,
+            );
+            publish_criteria(&self.use_phase, name, &g.use_per_year, nothing_in_service);
             self.coverage
                 .with_label_values(&[name])
                 .set(finite(g.coverage_ratio));
@@ -250,14 +254,15 @@ impl FleetMetrics {
     fn publish_entities(&self, ind: &Indicators) {
         let mut ranked: Vec<(&String, &Group)> = ind.by_entity.iter().collect();
         ranked.sort_by(|a, b| b.1.in_service.cmp(&a.1.in_service).then(a.0.cmp(b.0)));
-        let mut sums: BTreeMap<String, (PerCriterion, PerCriterion)> = BTreeMap::new();
+        let mut sums: BTreeMap<String, (PerCriterion, PerCriterion, u64)> = BTreeMap::new();
         for (i, (entity, g)) in ranked.into_iter().enumerate() {
             let label = if i < self.max_entities {
                 entity.clone()
             } else {
                 "other".to_string()
             };
-            let (e, u) = sums.entry(label).or_default();
+            let (e, u, in_service) = sums.entry(label).or_default();
+            *in_service += g.in_service;
             for (k, v) in &g.embodied_per_year {
                 *e.entry(k.clone()).or_default() += v;
             }
@@ -272,16 +277,29 @@ impl FleetMetrics {
             }
         }
         published.clear();
-        for (entity, (embodied, use_phase)) in &sums {
-            for (c, factor, g) in &self.entity_embodied {
-                let v = embodied.get(c.key()).copied().unwrap_or(0.0) * factor;
-                g.with_label_values(&[entity]).set(finite(v));
-            }
-            for (c, factor, g) in &self.entity_use {
-                let v = use_phase.get(c.key()).copied().unwrap_or(0.0) * factor;
-                g.with_label_values(&[entity]).set(finite(v));
-            }
+        for (entity, (embodied, use_phase, in_service)) in &sums {
+            publish_criteria(&self.entity_embodied, entity, embodied, *in_service == 0);
+            publish_criteria(&self.entity_use, entity, use_phase, *in_service == 0);
             published.insert(entity.clone());
+        }
+    }
+}
+
+/// Sets each criterion's gauge of `label` from `values`, a missing criterion 0 when
+/// `nothing_in_service` (no device, no impact) and no series otherwise (not computed).
+fn publish_criteria(
+    gauges: &[(Criterion, f64, GaugeVec)],
+    label: &str,
+    values: &PerCriterion,
+    nothing_in_service: bool,
+) {
+    for (c, factor, gauge) in gauges {
+        match values.get(c.key()) {
+            Some(v) => gauge.with_label_values(&[label]).set(finite(v * factor)),
+            None if nothing_in_service => gauge.with_label_values(&[label]).set(0.0),
+            None => {
+                let _ = gauge.remove_label_values(&[label]);
+            }
         }
     }
 }
@@ -336,6 +354,19 @@ mod tests {
         );
         assert!(text.contains(r#"parcd_footprint_embodied_kgco2e_per_year{class="laptop"} 30"#));
         assert!(text.contains(r#"parcd_footprint_embodied_kgco2e_per_year{class="server"} 0"#));
+        // Laptops are in service and no device of theirs has a primary-energy factor: no
+        // series, never a 0 that would understate the sums.
+        assert!(
+            !text.contains(r#"parcd_footprint_embodied_pe_joules_per_year{class="laptop"}"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"parcd_footprint_embodied_pe_joules_per_year{class="server"} 0"#));
+        assert!(
+            !text.contains(r#"parcd_footprint_entity_embodied_pe_joules_per_year{entity="A"}"#),
+            "{text}"
+        );
+        assert!(text.contains("criterion pe (J)"), "{text}");
+        assert!(!text.contains("(MJ)"), "{text}");
         m.publish(&indicators(&[("A", 10, 1.0)]));
         let text = render(&registry);
         assert!(

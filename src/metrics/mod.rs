@@ -6,6 +6,8 @@
 
 pub mod circularity;
 pub mod fleet;
+pub mod follow;
+pub mod mail;
 pub mod printing;
 
 use std::collections::{BTreeMap, HashSet};
@@ -38,6 +40,9 @@ pub struct Metrics {
     pub print_pages: prometheus::CounterVec,
     pub source_devices_polled: IntGaugeVec,
     pub source_sync_in_progress: IntGaugeVec,
+    /// Whether this process holds the source's lease, so polls it (see `poll::lease`).
+    pub source_lease_held: IntGaugeVec,
+    pub source_lease_takeovers: IntCounterVec,
     assets: IntGaugeVec,
     /// The fleet indicators (footprint, coverage, ages).
     pub fleet: crate::metrics::fleet::FleetMetrics,
@@ -45,6 +50,10 @@ pub struct Metrics {
     pub circularity: crate::metrics::circularity::CircularityMetrics,
     /// Pages, paper, printing footprint, printers and their sharing, this year.
     pub printing: crate::metrics::printing::PrintingMetrics,
+    /// Mail storage and traffic per domain and entity, the email footprint.
+    pub mail: crate::metrics::mail::MailMetrics,
+    /// Following the commits of the other processes on the store.
+    pub follow: crate::metrics::follow::FollowMetrics,
     entity_label: bool,
     max_entities: usize,
     published_entities: Mutex<HashSet<(String, String, String)>>,
@@ -186,6 +195,24 @@ impl Metrics {
             &["source"],
         )
         .expect("valid metric");
+        let source_lease_held = IntGaugeVec::new(
+            opts(
+                "parcd_source_lease_held",
+                "1 while this replica holds the source's lease and polls it, 0 while another \
+                 replica does (always 1 on SQLite, which has one writer).",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let source_lease_takeovers = IntCounterVec::new(
+            opts(
+                "parcd_source_lease_takeovers_total",
+                "Times this replica took a source's lease that another replica had let expire \
+                 (that replica died or lost the database) rather than released.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
         let labels: &[&str] = if entity_label {
             &["class", "phase", "entity"]
         } else {
@@ -227,6 +254,8 @@ impl Metrics {
             Box::new(source_devices_polled.clone()),
             Box::new(print_pages.clone()),
             Box::new(source_sync_in_progress.clone()),
+            Box::new(source_lease_held.clone()),
+            Box::new(source_lease_takeovers.clone()),
             Box::new(assets.clone()),
             Box::new(build_info),
         ] {
@@ -234,12 +263,24 @@ impl Metrics {
                 .register(c)
                 .expect("each metric is registered once");
         }
+        // process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds,
+        // process_start_time_seconds…, read from /proc at each scrape.
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("the process collector is registered once");
         let fleet = crate::metrics::fleet::FleetMetrics::new(&registry, max_entities);
         let circularity = crate::metrics::circularity::CircularityMetrics::new(&registry);
         let printing = crate::metrics::printing::PrintingMetrics::new(&registry, max_entities);
+        let mail = crate::metrics::mail::MailMetrics::new(&registry, max_entities);
+        let follow = crate::metrics::follow::FollowMetrics::new(&registry);
         let m = Metrics {
+            follow,
             fleet,
             printing,
+            mail,
             circularity,
             registry,
             source_up,
@@ -257,6 +298,8 @@ impl Metrics {
             source_devices_polled,
             print_pages,
             source_sync_in_progress,
+            source_lease_held,
+            source_lease_takeovers,
             assets,
             entity_label,
             max_entities,
@@ -277,6 +320,7 @@ impl Metrics {
     /// Creates the series of a source, so they exist before its first poll.
     pub fn register_source(&self, source: &str) {
         self.source_up.with_label_values(&[source]).set(0);
+        self.source_poll_duration.with_label_values(&[source]);
         self.source_records_read.with_label_values(&[source]);
         self.source_readings_read.with_label_values(&[source]);
         self.source_records_rejected.with_label_values(&[source]);
@@ -286,12 +330,16 @@ impl Metrics {
         self.source_sync_in_progress
             .with_label_values(&[source])
             .set(0);
+        self.source_lease_takeovers.with_label_values(&[source]);
         for change in ["created", "changed", "vanished"] {
             self.source_asset_changes
                 .with_label_values(&[source, change]);
         }
         for t in ErrorType::ALL {
             self.source_errors.with_label_values(&[source, t.as_str()]);
+        }
+        for (_, colour) in PRINT_PAGES {
+            self.print_pages.with_label_values(&[source, colour]);
         }
         self.source_errors.with_label_values(&[source, "store"]);
     }
@@ -358,8 +406,12 @@ impl Metrics {
     /// The text exposition format, for `/metrics`.
     pub fn render(&self) -> String {
         let mut buf = Vec::new();
+        let families = {
+            let _whole = self.circularity.whole();
+            self.registry.gather()
+        };
         TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buf)
+            .encode(&families, &mut buf)
             .expect("text encoding cannot fail");
         String::from_utf8(buf).expect("the text format is UTF-8")
     }
@@ -405,6 +457,23 @@ mod tests {
         );
         assert!(text.contains("parcd_assets{class=\"server\",phase=\"recycled\"} 0"));
         assert!(text.contains("parcd_build_info{version="));
+    }
+
+    #[test]
+    fn a_sources_counters_exist_at_zero_before_its_first_poll() {
+        let m = Metrics::new(false, 10);
+        m.register_source("glpi");
+        let text = m.render();
+        for series in [
+            r#"parcd_source_errors_total{error_type="timeout",source="glpi"} 0"#,
+            r#"parcd_print_pages_total{colour="mono",source="glpi"} 0"#,
+            r#"parcd_source_asset_changes_total{change="vanished",source="glpi"} 0"#,
+            r#"parcd_source_poll_duration_seconds_count{source="glpi"} 0"#,
+        ] {
+            assert!(text.contains(series), "{series} in\n{text}");
+        }
+        #[cfg(target_os = "linux")]
+        assert!(text.contains("process_resident_memory_bytes"), "{text}");
     }
 
     #[test]

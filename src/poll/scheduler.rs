@@ -10,7 +10,8 @@ use tokio::sync::{Notify, watch};
 
 use crate::config::SourceConfig;
 use crate::metrics::Metrics;
-use crate::poll::sync::{SourceRuntime, SyncError, SyncReport, run_sync};
+use crate::poll::lease::{Fence, Leases};
+use crate::poll::sync::{SourceRuntime, SyncError, SyncReport, run_sync_fenced};
 use crate::store::Store;
 
 /// What the scheduler shares with the rest of the daemon.
@@ -27,6 +28,8 @@ pub struct Deps {
     pub circularity: Option<Arc<Notify>>,
     /// Woken when a committed page stored readings, for the printing figures.
     pub printing: Option<Arc<Notify>>,
+    /// Woken when a committed page stored readings, for the mail figures.
+    pub mail: Option<Arc<Notify>>,
 }
 
 /// Full when the source has never completed one, or when the full-sync schedule fired
@@ -85,6 +88,7 @@ pub async fn poll_source(
     rt: &SourceRuntime,
     mode: SyncMode,
     stop: watch::Receiver<bool>,
+    fence: Option<&Fence>,
 ) -> Result<SyncReport, SyncError> {
     let name = rt.name().to_string();
     let m = &deps.metrics;
@@ -142,6 +146,11 @@ pub async fn poll_source(
         {
             n.notify_one();
         }
+        if let Some(n) = &deps.mail
+            && p.page.readings > 0
+        {
+            n.notify_one();
+        }
         if let Some(tx) = &deps.fleet_changes
             && !p.page.changed_ids.is_empty()
         {
@@ -153,7 +162,7 @@ pub async fn poll_source(
             });
         }
     };
-    let result = match run_sync(&deps.store, rt, mode, &mut on_page, stop).await {
+    let result = match run_sync_fenced(&deps.store, rt, mode, &mut on_page, stop, fence).await {
         // The pool only says it timed out: the log and the run record get the database's
         // own answer (refused, unknown host, authentication failed).
         Err(SyncError::Store { source_name, error }) => Err(SyncError::Store {
@@ -219,11 +228,61 @@ pub async fn poll_source(
     result
 }
 
-/// The life of one source in the daemon: sync now, then on schedule, until `stop`.
-pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Receiver<bool>) {
+/// Runs `poll_source` with a stop that also turns true when this replica loses the
+/// source's lease, so the sync ends between two pages.
+async fn poll_while_held(
+    deps: &Deps,
+    rt: &SourceRuntime,
+    mode: SyncMode,
+    stop: &watch::Receiver<bool>,
+    leases: &Leases,
+) -> Result<SyncReport, SyncError> {
+    let (halt, halted) = watch::channel(false);
+    let mut stop = stop.clone();
+    let mut held = leases.watch(rt.name());
+    let fence = leases.fence();
+    let watcher = async {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => {}
+            _ = held.wait_for(|h| !*h) => {}
+        }
+        let _ = halt.send(true);
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        r = poll_source(deps, rt, mode, halted, fence.as_ref()) => r,
+        _ = watcher => unreachable!("the watcher never ends"),
+    }
+}
+
+/// The life of one source in the daemon: sync now, then on schedule, until `stop`. On
+/// PostgreSQL replicas, only while this replica holds the source's lease: it waits for it
+/// first, and again when it loses it, then syncs at once (resuming a sync the previous
+/// holder left unfinished from its last committed page).
+pub async fn source_loop(
+    deps: Deps,
+    rt: Arc<SourceRuntime>,
+    leases: Leases,
+    mut stop: watch::Receiver<bool>,
+) {
     let name = rt.name().to_string();
+    // The source's own failures, on its backoff, and the store's, on the database's.
     let mut failures: u32 = 0;
+    let mut store_failures: u32 = 0;
+    let mut held = leases.watch(&name);
     loop {
+        if !*held.borrow_and_update() {
+            // Also at every start, until the first try for the lease: not worth an info line.
+            tracing::debug!(source = %name, "waiting for the source's lease");
+            tokio::select! {
+                r = held.wait_for(|h| *h) => if r.is_err() { return },
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            failures = 0;
+            store_failures = 0;
+        }
+        // Whether the last sync failed because the database was away (not the source).
+        let mut database_away = false;
         let now = Utc::now();
         let state = deps
             .store
@@ -231,10 +290,19 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
             .await;
         let last_full = state.as_ref().ok().and_then(|s| s.last_full_sync_at);
         let mode = mode_for(&rt, last_full, now);
-        let wake = match poll_source(&deps, &rt, mode, stop.clone()).await {
-            Ok(r) if r.interrupted => return,
+        let wake = match poll_while_held(&deps, &rt, mode, &stop, &leases).await {
+            Ok(r) if r.interrupted => {
+                if *stop.borrow() {
+                    return;
+                }
+                // Interrupted with no stop: the lease went to another replica (this one
+                // saw it, or a page's fence did).
+                leases.lost(&name);
+                continue;
+            }
             Ok(r) => {
                 failures = 0;
+                store_failures = 0;
                 tracing::info!(
                     source = %name,
                     mode = r.mode.map_or("", |m| m.as_str()),
@@ -256,15 +324,25 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
                 next_wake(&rt.config, last_full, Utc::now())
             }
             Err(e) => {
-                failures += 1;
-                // A source that said how long to wait (HTTP 429 Retry-After) is not asked
-                // sooner.
-                let delay = backoff(&rt.config, failures).max(e.retry_after().unwrap_or_default());
+                let delay = if matches!(e, SyncError::Store { .. }) {
+                    // The store failed, not the source: the source's backoff (minutes, made
+                    // for its own outages) would hold its polls long after the database came
+                    // back, even when the failure came as the database was coming back and
+                    // it already answers.
+                    store_failures += 1;
+                    database_away = !deps.store.ready().await;
+                    store_backoff(store_failures)
+                } else {
+                    failures += 1;
+                    // A source that said how long to wait (HTTP 429 Retry-After) is not
+                    // asked sooner.
+                    backoff(&rt.config, failures).max(e.retry_after().unwrap_or_default())
+                };
                 tracing::error!(
                     source = %name,
                     error = %e,
                     error_type = e.error_type(),
-                    failures,
+                    failures = failures + store_failures,
                     retry_in_seconds = delay.as_secs(),
                     "sync failed; stored data is unchanged past the last committed page"
                 );
@@ -275,8 +353,40 @@ pub async fn source_loop(deps: Deps, rt: Arc<SourceRuntime>, mut stop: watch::Re
         };
         let sleep = (wake - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
+            // While the database is away, its return is what to wait for.
+            _ = tokio::time::sleep(sleep), if !database_away => {}
+            _ = held.wait_for(|h| !*h) => {}
+            _ = database_back(&deps.store), if database_away => {
+                tracing::info!(source = %name, "the database answers again; syncing");
+            }
             _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Delay before retrying a sync that failed on the store (the database away, a statement
+/// refused) after `failures` such failures in a row: 1 s doubling up to a minute, whatever
+/// the source's own backoff, which is for the source's outages.
+pub fn store_backoff(failures: u32) -> Duration {
+    Duration::from_secs(1 << failures.saturating_sub(1).min(6)).min(STORE_RETRY_MAX)
+}
+
+const STORE_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// How often a source whose sync failed on the database being away checks whether it is
+/// back.
+const DATABASE_CHECK: Duration = Duration::from_secs(1);
+
+/// Returns once the database answers and is migrated. A sync that failed because the
+/// database was away (PostgreSQL restarted, or failing over) is retried then, not after the
+/// source's backoff, which is meant for the source's own outages: after a few minutes away
+/// that backoff reaches `retry_max_seconds` (15 minutes by default), and every source would
+/// wait that long after the database came back.
+async fn database_back(store: &Store) {
+    loop {
+        tokio::time::sleep(DATABASE_CHECK).await;
+        if store.ready().await {
+            return;
         }
     }
 }
@@ -356,6 +466,12 @@ mod tests {
             ),
             Utc.with_ymd_and_hms(2026, 11, 21, 4, 0, 0).unwrap()
         );
+    }
+
+    #[test]
+    fn a_store_failure_is_retried_within_a_minute_whatever_the_source_backoff() {
+        let secs: Vec<u64> = (1..=9).map(|f| store_backoff(f).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 16, 32, 60, 60, 60]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use thiserror::Error;
 use tokio::sync::watch;
 
 use crate::config::SourceConfig;
-use crate::poll::ingest::{PageOutcome, SyncContext, apply_page};
+use crate::poll::ingest::{PageOutcome, SyncContext, apply_page_fenced};
 use crate::store::{PollRun, Store, StoreError};
 
 /// A configured source and its connector.
@@ -77,7 +77,8 @@ pub struct SyncReport {
     pub readings_new: u64,
     /// Rows of the source left out as unreadable (see `Page::rejected`).
     pub rejected: u64,
-    /// Stopped by a shutdown between two pages; the next start resumes it.
+    /// Stopped by a shutdown between two pages, or by the loss of the source's lease to
+    /// another replica; the next start, or the new holder, resumes it.
     pub interrupted: bool,
     pub duration: Duration,
 }
@@ -109,7 +110,21 @@ pub async fn run_sync(
     rt: &SourceRuntime,
     requested: SyncMode,
     on_page: &mut (dyn FnMut(Progress<'_>) + Send),
+    stop: watch::Receiver<bool>,
+) -> Result<SyncReport, SyncError> {
+    run_sync_fenced(store, rt, requested, on_page, stop, None).await
+}
+
+/// [`run_sync`] whose pages commit only while `fence`'s holder holds the source's lease
+/// (PostgreSQL replicas): a page after a takeover fails with `StoreError::LeaseLost` and
+/// the sync stops there, for the new holder to resume.
+pub async fn run_sync_fenced(
+    store: &Store,
+    rt: &SourceRuntime,
+    requested: SyncMode,
+    on_page: &mut (dyn FnMut(Progress<'_>) + Send),
     mut stop: watch::Receiver<bool>,
+    fence: Option<&crate::poll::lease::Fence>,
 ) -> Result<SyncReport, SyncError> {
     let source = rt.name().to_string();
     let store_err = |error| SyncError::Store {
@@ -140,6 +155,9 @@ pub async fn run_sync(
         ..Default::default()
     };
     store.start_run(&run).await.map_err(store_err)?;
+    // A source with nothing stored yet: its first import need not look up what it reads.
+    let first_import = (!store.has_assets(&source).await.map_err(store_err)?)
+        .then(crate::poll::ingest::FirstImport::default);
     let cx = SyncContext {
         source: source.clone(),
         role: rt.connector.role(),
@@ -148,6 +166,7 @@ pub async fn run_sync(
         sync_started_at,
         run_id: run.id.clone(),
         vanish_max_percent: rt.config.vanish_max_percent,
+        first_import,
     };
     let mut report = SyncReport {
         source: source.clone(),
@@ -161,9 +180,20 @@ pub async fn run_sync(
         error,
     };
     let result: Result<(), SyncError> = async {
+        // A source that polls an inventory's devices gets them as the store holds them
+        // now: a device gone from the inventory, or moved to another address, is seen at
+        // this round.
+        let inventory = match rt.connector.inventory_feed() {
+            Some(feed) => store
+                .inventory_devices(&feed.source, &feed.classes)
+                .await
+                .map_err(store_err)?,
+            None => Vec::new(),
+        };
         let first = PollRequest {
             mode,
             cursor: cursor.as_ref(),
+            inventory: &inventory,
         };
         let mut next = tokio::select! {
             page = rt.connector.poll(first) => Some(page),
@@ -196,11 +226,12 @@ pub async fn run_sync(
             // While a page is written, the connector already reads the next one: the two
             // wait on different servers. A stop lets the write finish and drops the read.
             let (outcome, prefetched) = if page.done {
-                (apply_page(store, &cx, &page, now_s()).await, None)
+                (apply_page_fenced(store, &cx, &page, now_s(), fence).await, None)
             } else {
                 let request = PollRequest {
                     mode,
                     cursor: Some(&page.cursor),
+                    inventory: &inventory,
                 };
                 let read = async {
                     tokio::select! {
@@ -208,7 +239,7 @@ pub async fn run_sync(
                         _ = stop.wait_for(|s| *s) => None,
                     }
                 };
-                tokio::join!(apply_page(store, &cx, &page, now_s()), read)
+                tokio::join!(apply_page_fenced(store, &cx, &page, now_s(), fence), read)
             };
             let outcome = outcome.map_err(store_err)?;
             report.pages += 1;
@@ -239,6 +270,18 @@ pub async fn run_sync(
         }
     }
     .await;
+    // Another replica holds the lease now: this one stops, as at a shutdown, and the new
+    // holder resumes from the last page committed.
+    let result = match result {
+        Err(SyncError::Store {
+            error: StoreError::LeaseLost { .. },
+            ..
+        }) => {
+            report.interrupted = true;
+            Ok(())
+        }
+        other => other,
+    };
     report.duration = started.elapsed();
     run.finished_at = Some(now_s());
     match &result {

@@ -103,7 +103,7 @@ impl PrinterUsage {
 }
 
 /// The figures of a group of printers. Every `f64` is finite.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PrintGroup {
     /// Printers: the inventory's in-service printers and the printers read, once each.
     pub printers: u64,
@@ -148,7 +148,7 @@ pub struct PrintGroup {
 }
 
 /// The factors behind the figures, each with its source and date.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PrintFactors {
     pub sheet_size: &'static str,
     pub grammage_g_per_m2: f64,
@@ -165,7 +165,7 @@ pub struct PrintFactors {
 }
 
 /// The period the figures cover.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PrintPeriod {
     /// `2026` or `2026-03`.
     pub label: String,
@@ -177,7 +177,7 @@ pub struct PrintPeriod {
 }
 
 /// The printing figures of one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PrintingFigures {
     pub period: PrintPeriod,
     pub total: PrintGroup,
@@ -195,7 +195,7 @@ pub struct PrintingFigures {
 }
 
 /// One month's totals within a year.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MonthFigures {
     pub month: String,
     pub pages: f64,
@@ -392,7 +392,7 @@ fn finish(g: &mut PrintGroup, period_months: f64) {
 }
 
 /// Printing as a part of the fleet's footprint, without counting twice what the fleet counts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FootprintPart {
     /// The period of the printing figures (`2026`: this year to date).
     pub period: String,
@@ -403,7 +403,7 @@ pub struct FootprintPart {
 }
 
 /// One group's printing part, kgCO2e over the period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PartGroup {
     /// What printing adds to the fleet's footprint: paper + energy_outside_fleet.
     pub kgco2e: f64,

@@ -22,7 +22,7 @@ pub const PRINTING_CLASSES: [AssetClass; 3] =
 pub const HOURS_PER_WEEK: f64 = 168.0;
 
 /// A number with where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Sourced {
     pub value: f64,
     pub unit: &'static str,
@@ -31,7 +31,7 @@ pub struct Sourced {
     pub date: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum SheetSize {
     A4,
     A3,
@@ -54,7 +54,7 @@ impl SheetSize {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaperKind {
     Virgin,

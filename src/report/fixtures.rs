@@ -17,7 +17,7 @@ use crate::agec::{
 use crate::footprint::FootprintConfig;
 use crate::indicators::{AssetFacts, AssetKey, Engine, EngineSettings, Indicators};
 
-use super::reen::ReenReport;
+use super::reen::{FleetOn, ReenReport, YearTrend};
 
 pub const YEAR: i32 = 2025;
 
@@ -217,6 +217,11 @@ fn asset(id: &str, class: AssetClass, phase: Phase, in_service: NaiveDate) -> As
 /// Two laptops, a desktop past its reference lifespan, a monitor, one device without a
 /// factor, and a laptop that left in 2025.
 pub fn indicators() -> Indicators {
+    indicators_on(Utc.with_ymd_and_hms(YEAR + 1, 1, 15, 12, 0, 0).unwrap())
+}
+
+/// The same fleet as rebuilt on another day.
+fn indicators_on(now: chrono::DateTime<Utc>) -> Indicators {
     let mut e = Engine::new(EngineSettings {
         footprint: FootprintConfig::builtin().unwrap(),
         headcount: BTreeMap::from([("Mairie".to_string(), 4)]),
@@ -237,9 +242,35 @@ pub fn indicators() -> Indicators {
                 ..asset("6", AssetClass::Laptop, Phase::Reused, d(2020, 1, 1))
             },
         ],
-        Utc.with_ymd_and_hms(YEAR + 1, 1, 15, 12, 0, 0).unwrap(),
+        now,
     );
     e.snapshot()
+}
+
+/// 2023 to the review's year: REEN and DEEE from the exits, the fleet from 2024 on (parcd's
+/// history starts in 2024), on 31 December 2024 and on the review's day for 2025.
+pub fn years(indicators: &Indicators) -> Vec<YearTrend> {
+    let facts = exits();
+    let classes = DEFAULT_REEN_CLASSES.into_iter().collect();
+    (2023..=YEAR)
+        .map(|year| YearTrend {
+            year,
+            reen: reen_year(&facts, &classes, year),
+            deee: deee_year(&facts, year),
+            fleet: match year {
+                2024 => Some(FleetOn {
+                    on: d(2024, 12, 31),
+                    total: indicators_on(Utc.with_ymd_and_hms(2024, 12, 31, 23, 59, 59).unwrap())
+                        .total,
+                }),
+                YEAR => Some(FleetOn {
+                    on: d(YEAR + 1, 1, 15),
+                    total: indicators.total.clone(),
+                }),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 /// The year's printing: the town hall's MFP printed 1000 pages one-sided over a week and had
@@ -301,6 +332,79 @@ pub fn printing() -> crate::printing::PrintingFigures {
     )
 }
 
+/// The year's mail: 40 mailboxes of the town hall (120 agents) holding 12 GB, 3 of a school
+/// holding 1 GB of which a quarter of the bytes read are attachments; the town hall sent
+/// 500 messages (2 GB). Read the whole year.
+pub fn mail() -> crate::mail::MailFigures {
+    use crate::mail::{Inputs, MailFactors, MailReading};
+    use crate::printing::{PrintPeriod, Sourced};
+    use parcd_connectors::reading::{Quantity, known};
+    let r = |scope: &str, key: &str, q: Quantity, value: f64| MailReading {
+        source: "dovecot".into(),
+        scope: scope.into(),
+        key: key.into(),
+        quantity: q.name.into(),
+        at: 0,
+        value,
+    };
+    let mut stored = Vec::new();
+    for (domain, entity, boxes, bytes) in [
+        ("mairie.fr", "Mairie", 40.0, 12e9),
+        ("ecole.fr", "École <Jules Ferry>", 3.0, 1e9),
+    ] {
+        for (scope, key) in [("mail_domain", domain), ("mail_entity", entity)] {
+            stored.push(r(scope, key, known::MAIL_MAILBOXES, boxes));
+            stored.push(r(scope, key, known::MAIL_STORED_BYTES, bytes));
+            stored.push(r(scope, key, known::MAIL_STORED_MESSAGES, bytes / 50_000.0));
+        }
+    }
+    stored.push(r("mail_domain", "ecole.fr", known::MAIL_SCANNED_BYTES, 4e8));
+    stored.push(r(
+        "mail_domain",
+        "ecole.fr",
+        known::MAIL_SCANNED_ATTACHMENT_BYTES,
+        1e8,
+    ));
+    let sent = vec![
+        r("mail_domain", "mairie.fr", known::MAIL_SENT_MESSAGES, 500.0),
+        r("mail_domain", "mairie.fr", known::MAIL_SENT_BYTES, 2e9),
+        r("mail_entity", "Mairie", known::MAIL_SENT_MESSAGES, 500.0),
+        r("mail_entity", "Mairie", known::MAIL_SENT_BYTES, 2e9),
+        r(
+            "mail_domain",
+            "mairie.fr",
+            known::MAIL_RECEIVED_MESSAGES,
+            1800.0,
+        ),
+        r(
+            "mail_entity",
+            "Mairie",
+            known::MAIL_RECEIVED_MESSAGES,
+            1800.0,
+        ),
+    ];
+    let factors = MailFactors::new(Sourced {
+        value: 0.0461,
+        unit: "kgCO2e/kWh",
+        source: "ADEME Base Empreinte, mix moyen consommation (ademe, zone FRA, 2025)".into(),
+        date: "2025".into(),
+    });
+    crate::mail::compute(&Inputs {
+        stored: &stored,
+        counters: &sent,
+        days: &[],
+        observed_years: 1.0,
+        headcount: &BTreeMap::from([("Mairie".to_string(), 120)]),
+        factors: &factors,
+        period: PrintPeriod {
+            label: YEAR.to_string(),
+            from: 0,
+            to: 1,
+            complete: true,
+        },
+    })
+}
+
 /// Everything a review borrows.
 pub struct Review {
     pub reen: ReenYear,
@@ -309,6 +413,8 @@ pub struct Review {
     pub agec: YearShares,
     pub indicators: Indicators,
     pub printing: Option<crate::printing::PrintingFigures>,
+    pub mail: Option<crate::mail::MailFigures>,
+    pub years: Vec<YearTrend>,
 }
 
 impl Review {
@@ -316,13 +422,16 @@ impl Review {
         let facts = exits();
         let classes = DEFAULT_REEN_CLASSES.into_iter().collect();
         let donation = regex::Regex::new(DEFAULT_DONATION_STATUS).unwrap();
+        let indicators = indicators();
         Review {
             reen: reen_year(&facts, &classes, YEAR),
             deee: deee_year(&facts, YEAR),
             donations: donations_year(&facts, YEAR, &donation),
             agec,
-            indicators: indicators(),
+            years: years(&indicators),
+            indicators,
             printing: Some(printing()),
+            mail: Some(mail()),
         }
     }
 
@@ -347,6 +456,8 @@ impl Review {
             agec: &self.agec,
             indicators: &self.indicators,
             printing: self.printing.as_ref(),
+            mail: self.mail.as_ref(),
+            years: &self.years,
         }
     }
 }

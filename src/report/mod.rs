@@ -17,4 +17,4 @@ pub mod reen;
 mod fixtures;
 
 pub use agec_csv::{Declarant, declaration_csv};
-pub use reen::{ReenReport, reen_csv, reen_html};
+pub use reen::{FleetOn, ReenReport, YearTrend, reen_csv, reen_html};

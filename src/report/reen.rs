@@ -1,7 +1,8 @@
 //! The yearly responsible-IT review ("bilan annuel", loi REEN n° 2021-1485 art. 35, in the
 //! rapport sur la situation en matière de développement durable): the REEN reuse rate, DEEE
 //! exits, donations, AGEC purchase shares, the fleet's footprint, ages and coverage, and
-//! printing (pages, paper, its footprint, printer sharing, supplies).
+//! printing (pages, paper, its footprint, printer sharing, supplies), and mail (storage,
+//! traffic, the email footprint).
 //!
 //! Two renderings of the same figures: a long CSV (one figure per row, for spreadsheets and
 //! later years' comparisons) and a self-contained French HTML page for elected officials.
@@ -9,12 +10,16 @@
 mod csv;
 mod csv_agec;
 mod csv_fleet;
+mod csv_mail;
 mod csv_printing;
 mod html;
 mod html_agec;
+mod html_charts;
 mod html_fleet;
 mod html_law;
+mod html_mail;
 mod html_printing;
+mod html_years;
 mod labels;
 #[cfg(test)]
 mod tests;
@@ -42,6 +47,29 @@ pub struct ReenReport<'a> {
     pub indicators: &'a Indicators,
     /// The year's printing: pages, paper, its footprint, printers and supplies.
     pub printing: Option<&'a crate::printing::PrintingFigures>,
+    /// The year's mail: storage, traffic and the email footprint, per entity and domain.
+    pub mail: Option<&'a crate::mail::MailFigures>,
+    /// The years before this one and this one, oldest first, for the trend: empty for a
+    /// review without history.
+    pub years: &'a [YearTrend],
+}
+
+/// One year of the review's trend: its REEN and DEEE figures (from the inventory's
+/// retirement and exit dates), and the fleet at its end when parcd's history reaches it.
+#[derive(Debug, Clone)]
+pub struct YearTrend {
+    pub year: i32,
+    pub reen: ReenYear,
+    pub deee: DeeeYear,
+    pub fleet: Option<FleetOn>,
+}
+
+/// The fleet as the history rebuilds it on one day: 31 December, or the review's day for a
+/// year not over.
+#[derive(Debug, Clone)]
+pub struct FleetOn {
+    pub on: NaiveDate,
+    pub total: Group,
 }
 
 /// The review as a long CSV: `section,indicator,value,unit,note`, one figure per row, a

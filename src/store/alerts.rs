@@ -8,6 +8,15 @@ use crate::agec::Category;
 use crate::alerts::evaluate::{AlertRow, Plan, State};
 use crate::alerts::model::{Notice, Outgoing, QuotaKind, Rule};
 
+/// What became of an evaluation's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanOutcome {
+    /// Recorded, with the ids of the messages it queued.
+    Recorded(Vec<i64>),
+    /// Another replica changed one of these alerts since they were read: nothing recorded.
+    Superseded,
+}
+
 /// A message in the outbox, sent or not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
@@ -65,6 +74,10 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEntry, StoreError> {
     })
 }
 
+/// The advisory lock key that makes outbox claims one replica at a time on PostgreSQL
+/// ("parcd-ob" in ASCII).
+const OUTBOX_CLAIM_LOCK: i64 = 0x7061_7263_642d_6f62;
+
 const OUTBOX_COLUMNS: &str =
     "id, channel, notice, created_at, attempts, last_error, sent_at, dropped_at";
 
@@ -84,81 +97,201 @@ impl Store {
         Ok(out)
     }
 
-    /// Applies an evaluation: the changed alert states, and one outbox message per notice and
-    /// channel, in one transaction. Either all of it is recorded or none: a crash in between
-    /// cannot leave an alert marked as said with its message never queued.
+    /// Applies an evaluation made from `stored` (the alerts as read before evaluating): the
+    /// changed alert states, and one outbox message per notice and channel, in one
+    /// transaction. Either all of it is recorded or none: a crash in between cannot leave
+    /// an alert marked as said with its message never queued.
+    ///
+    /// Several replicas may evaluate the same state at once. Each changed row is written
+    /// only if it is still as `stored` says; if another replica changed one first, nothing
+    /// is recorded and [`PlanOutcome::Superseded`] says to evaluate again from the new
+    /// state. Each message is queued under its notice's key and channel, and a key already
+    /// queued is not queued again.
     pub async fn apply_alert_plan(
         &self,
         plan: &Plan,
+        stored: &[AlertRow],
         channels: &[String],
         now: i64,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<PlanOutcome, StoreError> {
+        if plan.keys.len() != plan.notices.len() {
+            return Err(StoreError::Inconsistent(format!(
+                "an alert plan with {} notices and {} keys",
+                plan.notices.len(),
+                plan.keys.len()
+            )));
+        }
         let mut tx = self.begin().await?;
         for a in &plan.rows {
-            tx.exec(
-                "INSERT INTO alerts (alert_key, rule, category, kind, year, state, fired_at, \
-                   last_notified_at, resolved_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (alert_key) DO UPDATE SET state = excluded.state, \
-                   fired_at = excluded.fired_at, last_notified_at = excluded.last_notified_at, \
-                   resolved_at = excluded.resolved_at, updated_at = excluded.updated_at"
-                    .to_string(),
-                vec![
-                    a.key().into(),
-                    a.rule.as_str().into(),
-                    a.category.id().into(),
-                    a.kind.as_str().into(),
-                    i64::from(a.year).into(),
-                    a.state.as_str().into(),
-                    a.fired_at.into(),
-                    a.last_notified_at.into(),
-                    Val::Int(a.resolved_at),
-                    now.into(),
-                ],
-            )
-            .await?;
+            let key = a.key();
+            let values: Vec<Val> = vec![
+                a.state.as_str().into(),
+                a.fired_at.into(),
+                a.last_notified_at.into(),
+                Val::Int(a.resolved_at),
+                now.into(),
+                key.clone().into(),
+            ];
+            let written = match stored.iter().find(|p| p.key() == key) {
+                None => {
+                    let mut vals = values;
+                    vals.extend([
+                        a.rule.as_str().into(),
+                        a.category.id().into(),
+                        a.kind.as_str().into(),
+                        i64::from(a.year).into(),
+                    ]);
+                    tx.exec(
+                        "INSERT INTO alerts (state, fired_at, last_notified_at, resolved_at, \
+                           updated_at, alert_key, rule, category, kind, year) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                         ON CONFLICT (alert_key) DO NOTHING"
+                            .to_string(),
+                        vals,
+                    )
+                    .await?
+                }
+                Some(p) => {
+                    let mut vals = values;
+                    vals.extend([
+                        p.state.as_str().into(),
+                        p.fired_at.into(),
+                        p.last_notified_at.into(),
+                    ]);
+                    tx.exec(
+                        "UPDATE alerts SET state = $1, fired_at = $2, last_notified_at = $3, \
+                           resolved_at = $4, updated_at = $5 \
+                         WHERE alert_key = $6 AND state = $7 AND fired_at = $8 \
+                           AND last_notified_at = $9"
+                            .to_string(),
+                        vals,
+                    )
+                    .await?
+                }
+            };
+            if written == 0 {
+                // Dropping the transaction rolls it back.
+                return Ok(PlanOutcome::Superseded);
+            }
         }
         let mut ids = Vec::new();
-        if !plan.notices.is_empty() && !channels.is_empty() {
-            // One writer (the daemon's alert task), so the next id is the highest plus one.
-            let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS top FROM alert_outbox")
-                .fetch_one(&mut *tx.conn())
+        for (notice, key) in plan.notices.iter().zip(&plan.keys) {
+            let json = serde_json::to_string(notice)
+                .map_err(|e| StoreError::Inconsistent(format!("alert notice: {e}")))?;
+            for channel in channels {
+                // The id comes from the database (identity, AUTOINCREMENT): writers on
+                // several replicas never pick the same one.
+                let row = sqlx::query(
+                    "INSERT INTO alert_outbox (channel, notice, created_at, idempotency_key) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING \
+                     RETURNING id",
+                )
+                .bind(channel.as_str())
+                .bind(json.as_str())
+                .bind(now)
+                .bind(format!("{key}@{channel}"))
+                .fetch_optional(&mut *tx.conn())
                 .await?;
-            let mut next: i64 = row.try_get("top")?;
-            for notice in &plan.notices {
-                let json = serde_json::to_string(notice)
-                    .map_err(|e| StoreError::Inconsistent(format!("alert notice: {e}")))?;
-                for channel in channels {
-                    next += 1;
-                    tx.exec(
-                        "INSERT INTO alert_outbox (id, channel, notice, created_at) \
-                         VALUES ($1, $2, $3, $4)"
-                            .to_string(),
-                        vec![
-                            next.into(),
-                            channel.as_str().into(),
-                            json.clone().into(),
-                            now.into(),
-                        ],
-                    )
-                    .await?;
-                    ids.push(next);
+                if let Some(row) = row {
+                    ids.push(row.try_get("id")?);
                 }
             }
         }
         tx.commit().await?;
-        Ok(ids)
+        Ok(PlanOutcome::Recorded(ids))
     }
 
-    /// Messages not sent nor dropped, oldest first.
-    pub async fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM alert_outbox \
-             WHERE sent_at IS NULL AND dropped_at IS NULL ORDER BY id"
-        ))
+    /// How many messages wait for each channel, whichever replica holds them.
+    pub async fn outbox_pending_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT channel, COUNT(*) AS n FROM alert_outbox \
+             WHERE sent_at IS NULL AND dropped_at IS NULL GROUP BY channel",
+        )
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(entry_from_row).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("channel")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// Claims for `owner` (one replica) until `until` the pending messages no other
+    /// replica holds, and renews the ones `owner` holds already; returns them oldest first.
+    /// A claim whose time has passed (its replica died or stalled) is anyone's.
+    ///
+    /// A channel's messages stay with one replica, so that they arrive in order: a message
+    /// behind one that another replica holds is left to that replica. On PostgreSQL the
+    /// claims are made one replica at a time (an advisory lock for the transaction), so
+    /// each sees the others' committed claims, and the rows are locked with `SKIP LOCKED`
+    /// so that a claim never waits on a row being marked sent. SQLite has a single writer.
+    pub async fn outbox_claim(
+        &self,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut tx = self.begin().await?;
+        let lock = if self.backend() == super::Backend::Postgres {
+            sqlx::query("SELECT 1 AS held FROM pg_advisory_xact_lock($1)")
+                .bind(OUTBOX_CLAIM_LOCK)
+                .execute(&mut *tx.conn())
+                .await?;
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE alert_outbox SET claimed_by = $1, claimed_until = $2 \
+             WHERE id IN (SELECT o.id FROM alert_outbox o \
+               WHERE o.sent_at IS NULL AND o.dropped_at IS NULL \
+                 AND (o.claimed_by IS NULL OR o.claimed_by = $1 OR o.claimed_until < $3) \
+                 AND NOT EXISTS (SELECT 1 FROM alert_outbox h \
+                   WHERE h.channel = o.channel AND h.id < o.id \
+                     AND h.sent_at IS NULL AND h.dropped_at IS NULL \
+                     AND h.claimed_by <> $1 AND h.claimed_until >= $3) \
+               ORDER BY o.id {lock}) \
+             RETURNING {OUTBOX_COLUMNS}"
+        ))
+        .bind(owner)
+        .bind(until)
+        .bind(now)
+        .fetch_all(&mut *tx.conn())
+        .await?;
+        tx.commit().await?;
+        let mut claimed = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        claimed.sort_by_key(|e| e.outgoing.id);
+        Ok(claimed)
+    }
+
+    /// Extends `owner`'s claim on message `id` until `until`, right before sending it:
+    /// `false` when the message is no longer `owner`'s to send (sent, dropped, or claimed
+    /// by another replica after this one's claim ran out).
+    pub async fn outbox_renew(&self, id: i64, owner: &str, until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE alert_outbox SET claimed_until = $1 \
+             WHERE id = $2 AND claimed_by = $3 AND sent_at IS NULL AND dropped_at IS NULL",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives up `owner`'s claims on messages not sent (at shutdown): another replica takes
+    /// them at once instead of when the claims run out.
+    pub async fn outbox_release(&self, owner: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alert_outbox SET claimed_by = NULL, claimed_until = NULL \
+             WHERE claimed_by = $1 AND sent_at IS NULL",
+        )
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// The latest `limit` messages, newest first.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::sql::{Statement, Val, bind_all, insert_statement, list, ph, rows_per_statement};
-use super::{Backend, Store, StoreError, Tx};
+use super::{Backend, Store, StoreError, Tx, bulk};
 
 /// What ingest needs to know of a stored asset to diff a new record against it.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,8 @@ pub struct AssetRow {
     pub phase: String,
     pub status_mapped: bool,
     pub rated_power_mw: Option<i64>,
+    /// IP addresses separated by a space, `None` when the source has none.
+    pub addresses: Option<String>,
     pub source_modified_at: Option<String>,
     pub record_hash: i64,
     pub event_seq: i64,
@@ -77,7 +79,7 @@ pub struct AssetRow {
 
 impl AssetRow {
     /// Each column with its value: names and values cannot drift apart.
-    fn columns(self) -> [(&'static str, Val); 24] {
+    fn columns(self) -> [(&'static str, Val); 25] {
         [
             ("source", self.source.into()),
             ("external_id", self.external_id.into()),
@@ -96,6 +98,7 @@ impl AssetRow {
             ("phase", self.phase.into()),
             ("status_mapped", i64::from(self.status_mapped).into()),
             ("rated_power_mw", self.rated_power_mw.into()),
+            ("addresses", self.addresses.into()),
             ("source_modified_at", self.source_modified_at.into()),
             ("record_hash", self.record_hash.into()),
             ("event_seq", self.event_seq.into()),
@@ -201,7 +204,7 @@ pub struct UnseenAsset {
 /// The multi-row statements ingest writes a page with, built apart from the transaction so
 /// that the next one is built while the database runs the last (`Tx::run_pipelined`).
 impl AssetRow {
-    pub const COLUMNS: usize = 24;
+    pub const COLUMNS: usize = 25;
 
     /// Inserts or replaces whole asset rows.
     pub fn upsert(backend: Backend, rows: Vec<AssetRow>) -> Statement {
@@ -222,12 +225,50 @@ impl AssetRow {
             "ON CONFLICT (source, external_id) DO UPDATE SET {}",
             updates.join(", ")
         );
-        insert_statement(backend, "assets", &columns, values, &suffix)
+        write_rows(backend, "assets", &columns, values, &suffix)
+    }
+}
+
+/// How many rows of `columns` columns ingest puts in one statement: under the bind-parameter
+/// limit on SQLite, a batch of the bulk path's arrays on PostgreSQL.
+pub fn batch_rows(backend: Backend, columns: usize) -> usize {
+    match backend {
+        Backend::Sqlite => rows_per_statement(backend, columns),
+        Backend::Postgres => bulk::ROWS_PER_STATEMENT,
+    }
+}
+
+/// The statement that writes `rows`: multi-row `VALUES` on SQLite, one array per column on
+/// PostgreSQL (see `bulk.rs`).
+fn write_rows(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Statement {
+    match backend {
+        Backend::Sqlite => insert_statement(backend, table, columns, rows, suffix),
+        Backend::Postgres => bulk::insert_unnest(table, columns, rows, suffix),
+    }
+}
+
+impl AssetRow {
+    /// Inserts asset rows with nothing stored under their key.
+    pub fn insert(backend: Backend, rows: Vec<AssetRow>) -> Statement {
+        let (columns, values) = split_columns(rows.into_iter().map(AssetRow::columns));
+        write_rows(backend, "assets", &columns, values, "")
     }
 }
 
 impl PurchaseRow {
     pub const COLUMNS: usize = 15;
+
+    /// Inserts purchase rows with nothing stored under their key.
+    pub fn insert(backend: Backend, rows: Vec<PurchaseRow>) -> Statement {
+        let (columns, values) = split_columns(rows.into_iter().map(PurchaseRow::columns));
+        write_rows(backend, "purchases", &columns, values, "")
+    }
 
     /// Inserts or replaces purchase rows.
     pub fn upsert(backend: Backend, rows: Vec<PurchaseRow>) -> Statement {
@@ -241,7 +282,7 @@ impl PurchaseRow {
             "ON CONFLICT (source, external_id) DO UPDATE SET {}",
             updates.join(", ")
         );
-        insert_statement(backend, "purchases", &columns, values, &suffix)
+        write_rows(backend, "purchases", &columns, values, &suffix)
     }
 }
 
@@ -252,7 +293,7 @@ impl EventRow {
     /// primary key, never written twice.
     pub fn insert(backend: Backend, events: Vec<EventRow>) -> Statement {
         let rows = events.into_iter().map(EventRow::values).collect();
-        insert_statement(backend, "lifecycle_events", &EVENT_COLUMNS, rows, "")
+        write_rows(backend, "lifecycle_events", &EVENT_COLUMNS, rows, "")
     }
 
     fn values(self) -> Vec<Val> {
@@ -281,18 +322,32 @@ impl Tx {
         ids: &[&str],
     ) -> Result<HashMap<String, StoredAsset>, StoreError> {
         let mut out = HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(IN_CHUNK) {
+        let backend = self.backend();
+        let chunk_len = match backend {
+            Backend::Sqlite => IN_CHUNK,
+            // One array parameter, whatever the number of ids.
+            Backend::Postgres => ids.len().max(1),
+        };
+        for chunk in ids.chunks(chunk_len) {
+            let (wanted, mut vals): (String, Vec<Val>) = match backend {
+                Backend::Sqlite => (
+                    format!("IN ({})", list(backend, chunk.len(), 2)),
+                    chunk.iter().map(|id| Val::from(*id)).collect(),
+                ),
+                Backend::Postgres => (
+                    "= ANY($2::text[])".to_string(),
+                    vec![bulk::text_array(chunk.iter().map(|id| Some(*id))).into()],
+                ),
+            };
             let sql = format!(
                 "SELECT a.external_id, a.record_hash, a.phase, a.entity, a.location, a.event_seq, \
                  a.vanished_at, p.record_hash AS purchase_hash \
                  FROM assets a LEFT JOIN purchases p \
                    ON p.source = a.source AND p.external_id = a.external_id \
-                 WHERE a.source = {} AND a.external_id IN ({})",
-                ph(self.backend(), 1),
-                list(self.backend(), chunk.len(), 2)
+                 WHERE a.source = {} AND a.external_id {wanted}",
+                ph(backend, 1),
             );
-            let mut vals: Vec<Val> = vec![source.into()];
-            vals.extend(chunk.iter().map(|id| Val::from(*id)));
+            vals.insert(0, source.into());
             // Unnamed, so PostgreSQL plans it for these values: a cached generic plan of a
             // long `IN (…)` list may scan the whole table, and a 100,000-asset sync went
             // quadratic (145 s).
@@ -322,7 +377,7 @@ impl Tx {
     /// Appends events (see [`EventRow::insert`]).
     pub async fn insert_events(&mut self, events: Vec<EventRow>) -> Result<(), StoreError> {
         let backend = self.backend();
-        let per = rows_per_statement(backend, EventRow::COLUMNS);
+        let per = batch_rows(backend, EventRow::COLUMNS);
         let mut events = events.into_iter().peekable();
         let statements = std::iter::from_fn(|| {
             events.peek()?;
@@ -341,6 +396,19 @@ impl Tx {
         sync_id: &str,
         ids: &[&str],
     ) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            if !ids.is_empty() {
+                let ids = bulk::text_array(ids.iter().map(|id| Some(*id)));
+                self.exec_unprepared(
+                    "UPDATE assets SET seen_sync_id = $1 \
+                     WHERE source = $2 AND external_id = ANY($3::text[])"
+                        .to_string(),
+                    vec![sync_id.into(), source.into(), ids.into()],
+                )
+                .await?;
+            }
+            return Ok(());
+        }
         for chunk in ids.chunks(IN_CHUNK) {
             let sql = format!(
                 "UPDATE assets SET seen_sync_id = {} WHERE source = {} AND external_id IN ({})",
@@ -404,6 +472,21 @@ impl Tx {
         at: i64,
         assets: &[(String, i64)],
     ) -> Result<(), StoreError> {
+        if self.backend() == Backend::Postgres {
+            if !assets.is_empty() {
+                let ids = bulk::text_array(assets.iter().map(|(id, _)| Some(id.as_str())));
+                let seqs = bulk::int_array(assets.iter().map(|(_, seq)| Some(*seq)));
+                self.exec(
+                    "UPDATE assets SET vanished_at = $1, event_seq = v.seq, updated_at = $1 \
+                     FROM UNNEST($3::text[], $4::bigint[]) AS v (external_id, seq) \
+                     WHERE assets.source = $2 AND assets.external_id = v.external_id"
+                        .to_string(),
+                    vec![at.into(), source.into(), ids.into(), seqs.into()],
+                )
+                .await?;
+            }
+            return Ok(());
+        }
         for (id, seq) in assets {
             self.exec(
                 "UPDATE assets SET vanished_at = $1, event_seq = $2, updated_at = $1 \
@@ -444,6 +527,16 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
+    }
+
+    /// Whether any asset of `source` is stored, live or vanished.
+    pub async fn has_assets(&self, source: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM assets WHERE source = $1 LIMIT 1")
+                .bind(source.to_string())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.is_some())
     }
 
     /// Live assets of `source` whose status matched no mapping.

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use parcd_connectors::{AssetClass, Phase};
 use sqlx::Row;
 
@@ -19,12 +20,15 @@ struct LastEvent {
     entity: Option<String>,
 }
 
+/// The exit event is only looked up for assets in an exit phase (only theirs is used): for
+/// every asset, it was a million index probes of the history per full recompute.
 const COLUMNS: &str = "a.source, a.external_id, a.class, a.model, a.entity, a.phase, a.vanished_at, \
      a.rated_power_mw, a.first_seen_at, p.use_date, p.delivery_date, p.buy_date, p.decommission_date, \
      a.name, a.status, p.supplier, p.comment, p.order_number, \
+     CASE WHEN a.phase IN ('reused', 'recycled', 'destroyed') THEN \
      (SELECT MAX(e.occurred_at) FROM lifecycle_events e \
        WHERE e.source = a.source AND e.external_id = a.external_id AND e.kind = 'phase_change' \
-         AND e.to_phase IN ('reused', 'recycled', 'destroyed')) AS exit_event_at";
+         AND e.to_phase IN ('reused', 'recycled', 'destroyed')) END AS exit_event_at";
 
 const FROM: &str =
     "FROM assets a LEFT JOIN purchases p ON p.source = a.source AND p.external_id = a.external_id";
@@ -132,6 +136,38 @@ impl Store {
             out.extend(facts_from_row(r, origins)?);
         }
         Ok(out)
+    }
+
+    /// Every asset of the given sources, handed over `batch` at a time as the rows come:
+    /// at a million assets, the rows and facts of the whole fleet at once would cost more
+    /// memory than the indicators computed from them.
+    pub async fn indicator_facts_batches(
+        &self,
+        sources: &[&str],
+        origins: &OriginRules,
+        batch: usize,
+        each: &mut (dyn FnMut(Vec<AssetFacts>) + Send),
+    ) -> Result<(), StoreError> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} {FROM} WHERE a.source IN ({})",
+            list(self.backend, sources.len(), 1)
+        );
+        let vals: Vec<Val> = sources.iter().map(|s| Val::from(*s)).collect();
+        let mut rows = bind_all(sqlx::query(&sql), vals).fetch(self.pool());
+        let mut out = Vec::with_capacity(batch);
+        while let Some(r) = rows.try_next().await? {
+            out.extend(facts_from_row(&r, origins)?);
+            if out.len() >= batch {
+                each(std::mem::replace(&mut out, Vec::with_capacity(batch)));
+            }
+        }
+        if !out.is_empty() {
+            each(out);
+        }
+        Ok(())
     }
 
     /// The given assets of one source (those a page just changed).

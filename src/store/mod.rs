@@ -3,13 +3,21 @@
 
 mod alerts;
 mod assets;
+mod bulk;
+mod changes;
 mod circularity;
+mod copy;
 mod facts;
+mod inventory_devices;
+mod leases;
+mod mail;
+mod migrations;
 mod reach;
 mod readings;
 mod sources;
 mod sql;
 mod vanish_holds;
+mod writer_lock;
 
 use std::str::FromStr;
 
@@ -17,12 +25,18 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 use thiserror::Error;
 
-pub use alerts::OutboxEntry;
-pub use assets::{AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset, UnseenAsset};
+pub use alerts::{OutboxEntry, PlanOutcome};
+pub use assets::{
+    AssetCount, AssetRow, EventRow, PurchaseRow, StoredAsset, UnseenAsset, batch_rows,
+};
+pub use changes::{CHANNEL as CHANGES_CHANNEL, ChangeNote};
+pub use copy::{CopyError, CopyReport, Side, TableCount, copy_store};
+pub use leases::{Acquired, Lease};
 pub use readings::{DeviceSpan, LinkedAsset, ReadingRow, SerialAsset};
 pub use sources::{PollRun, SourceState};
 pub use sql::{Statement, Tx, Val, rows_per_statement};
 pub use vanish_holds::VanishHold;
+pub use writer_lock::{WriterLock, WriterLockError, lock_sqlite_writer};
 
 /// Converts a value for binding (ingest builds rows with it).
 pub fn sql_val(v: impl Into<Val>) -> Val {
@@ -65,6 +79,11 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("stored data is inconsistent: {0}")]
     Inconsistent(String),
+    /// Another replica took the source's lease: this replica's page was not written.
+    #[error(
+        "source {source_name}: another replica took over its lease; this replica stopped polling it"
+    )]
+    LeaseLost { source_name: String },
 }
 
 /// A handle on the database; cheap to clone.
@@ -76,6 +95,8 @@ pub struct Store {
     options: std::sync::Arc<AnyConnectOptions>,
     /// The URL with its password hidden, for messages.
     url: std::sync::Arc<str>,
+    /// Names this handle in the change notes it sends (see `changes.rs`).
+    origin: std::sync::Arc<str>,
 }
 
 /// Hides the password of a database URL, for logs and `check-config`.
@@ -144,6 +165,7 @@ impl Store {
             backend,
             options: std::sync::Arc::new(options),
             url: redact_url(&url).into(),
+            origin: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)).into(),
         })
     }
 
@@ -157,7 +179,10 @@ impl Store {
     /// Applies the migrations not yet applied. Safe to run concurrently from several
     /// replicas on PostgreSQL (sqlx takes an advisory lock).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        migrations::migrator(self.backend)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -176,7 +201,16 @@ impl Store {
 
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.pool.begin().await?, self.backend))
+        let tx = match self.backend {
+            // Write transactions read first (the diff) and write after: a deferred one whose
+            // snapshot another connection's commit made stale cannot take the write lock and
+            // fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, code 517), busy
+            // timeout or not. Taking the lock at BEGIN waits for it instead: a `sync --once`
+            // beside the daemon, or two sources' pages at once.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx::new(tx, self.backend))
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).

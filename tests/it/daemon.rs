@@ -56,6 +56,17 @@ async fn the_daemon_publishes_the_fleet_and_survives_a_failing_source(db: TestDb
     let sources: serde_json::Value = serde_json::from_str(&sources).unwrap();
     assert_eq!(sources[0]["name"], "glpi");
     assert_eq!(sources[0]["live_assets"].as_f64(), Some(n));
+    // Who polls it: a lease on PostgreSQL, where replicas share sources; one process on
+    // SQLite, nothing to say.
+    match db.store.backend() {
+        parcd::store::Backend::Postgres => {
+            assert_eq!(sources[0]["lease"]["this_replica"], true, "{sources}");
+            assert!(sources[0]["lease"]["holder"].is_string(), "{sources}");
+        }
+        parcd::store::Backend::Sqlite => {
+            assert!(sources[0].get("lease").is_none(), "{sources}")
+        }
+    }
 
     // GLPI answers 500 three times: the daemon stays up, keeps the data, says so in
     // metrics, backs off and retries.

@@ -11,10 +11,13 @@ use std::time::{Duration, Instant};
 use crate::helpers::{ParcdProcess, config_text, eventually, free_port, glpi, parcd, sample, sum};
 
 /// A PostgreSQL cluster in a temporary directory, run by the `postgres` user when the tests
-/// run as root (PostgreSQL refuses to run as root).
-struct OwnPostgres {
+/// run as root (PostgreSQL refuses to run as root). It listens on 127.0.0.1 only, and on a
+/// unix socket in its directory.
+pub(crate) struct OwnPostgres {
     dir: tempfile::TempDir,
-    port: u16,
+    pub(crate) port: u16,
+    /// The password of the `postgres` user over TCP, when the cluster asks for one.
+    password: Option<String>,
 }
 
 fn pg_bin(name: &str) -> PathBuf {
@@ -53,26 +56,52 @@ fn run(mut c: Command, what: &str) {
 }
 
 impl OwnPostgres {
-    fn init() -> OwnPostgres {
+    /// A cluster that trusts every connection.
+    pub(crate) fn init() -> OwnPostgres {
+        OwnPostgres::init_with(None)
+    }
+
+    /// A cluster whose `postgres` user needs `password` over TCP (SCRAM), as a production
+    /// server does: the password is then a secret parcd holds and must never show.
+    pub(crate) fn init_with_password(password: &str) -> OwnPostgres {
+        OwnPostgres::init_with(Some(password))
+    }
+
+    fn init_with(password: Option<&str>) -> OwnPostgres {
         let dir = tempfile::tempdir().unwrap();
         let _ = Command::new("chown")
             .args(["postgres:postgres", &dir.path().display().to_string()])
             .status();
         let mut c = as_postgres(&pg_bin("initdb"));
-        c.args(["-A", "trust", "-U", "postgres", "--no-sync", "-D"])
+        c.args(["-U", "postgres", "--no-sync", "-D"])
             .arg(dir.path().join("data"));
+        match password {
+            None => {
+                c.args(["-A", "trust"]);
+            }
+            Some(p) => {
+                let file = dir.path().join("password");
+                std::fs::write(&file, p).unwrap();
+                c.args(["--auth-local=trust", "--auth-host=scram-sha-256"])
+                    .arg(format!("--pwfile={}", file.display()));
+            }
+        }
         run(c, "initdb");
         OwnPostgres {
             dir,
             port: free_port(),
+            password: password.map(str::to_string),
         }
     }
 
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    pub(crate) fn url(&self) -> String {
+        match &self.password {
+            None => format!("postgres://postgres@127.0.0.1:{}/postgres", self.port),
+            Some(p) => format!("postgres://postgres:{p}@127.0.0.1:{}/postgres", self.port),
+        }
     }
 
-    fn start(&self) {
+    pub(crate) fn start(&self) {
         let mut c = as_postgres(&pg_bin("pg_ctl"));
         c.arg("-D")
             .arg(self.dir.path().join("data"))
@@ -88,7 +117,7 @@ impl OwnPostgres {
         run(c, "pg_ctl start");
     }
 
-    fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let mut c = as_postgres(&pg_bin("pg_ctl"));
         c.arg("-D")
             .arg(self.dir.path().join("data"))

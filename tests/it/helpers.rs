@@ -160,6 +160,7 @@ pub fn record(id: u32, phase: Phase, entity: &str) -> AssetRecord {
         phase,
         status_mapped: true,
         rated_power_w: Some(45.0),
+        addresses: Vec::new(),
         modified_at: Some("2026-01-01 10:00:00".into()),
         purchase: Some(PurchaseRecord {
             buy_date: chrono::NaiveDate::from_ymd_opt(2022, 3, 1),
@@ -277,6 +278,30 @@ pub async fn get_json(url: &str) -> serde_json::Value {
     r.json().await.expect("JSON")
 }
 
+/// `/api/v1/sources` at a moment when no source has a run under way. Sources polled every
+/// second are often mid-run, and a run's outcome ("success" or a failure) is only known once
+/// it ends, so a test reading an outcome must read it between runs. Fails after 30 s.
+pub async fn settled_sources(base: &str) -> serde_json::Value {
+    let url = format!("{base}/api/v1/sources");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let sources = get_json(&url).await;
+        let running = sources
+            .as_array()
+            .expect("a list of sources")
+            .iter()
+            .any(|s| s["last_run"]["outcome"] == "running");
+        if !running {
+            return sources;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a source was still running after 30 s: {sources}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A JSON document parcd serves with 200, or `None` while it answers 503: the figures of a
 /// daemon that has just started are computed in the background, so a poll loop must wait
 /// for them instead of failing on the first request. Any other status fails the test.
@@ -290,7 +315,19 @@ pub async fn json_when_ready(url: &str) -> Option<serde_json::Value> {
 }
 
 /// Polls `check` every 100 ms until it holds, or panics after `secs` seconds.
-pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+pub async fn eventually<F, Fut>(secs: u64, what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    if !within(secs, check).await {
+        panic!("timed out after {secs} s waiting for: {what}");
+    }
+}
+
+/// Polls `check` every 100 ms until it holds (true), for at most `secs` seconds (false):
+/// for a test that has more to say than [`eventually`] when it times out.
+pub async fn within<F, Fut>(secs: u64, mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -298,11 +335,11 @@ where
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     while std::time::Instant::now() < deadline {
         if check().await {
-            return;
+            return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("timed out after {secs} s waiting for: {what}");
+    false
 }
 
 /// The `parcd` binary, with no configuration inherited from the environment.

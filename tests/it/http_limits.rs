@@ -1,7 +1,9 @@
 //! The HTTP server against clients that open connections and say nothing, or trickle their
 //! headers: their connections are closed after `[server] idle_timeout_seconds`, never more
 //! than `[server] max_connections` are held at once, and the pollers and the health check
-//! go on meanwhile. The daemon runs as its own process, so that its descriptors are its own.
+//! go on meanwhile; and against requests it cannot read (too many headers, a malformed
+//! line), which get the JSON error every other refusal has, not a bare status. The daemon
+//! runs as its own process, so that its descriptors are its own.
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +34,46 @@ async fn closed_by_the_server(stream: &mut TcpStream, within: Duration) -> Optio
             // A 408 or any answer before the close: keep reading until the close.
             Ok(Ok(_)) => {}
         }
+    }
+}
+
+/// Sends `request` on a new connection and reads the answer until the server closes it.
+async fn raw_answer(addr: &str, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut answer))
+        .await
+        .expect("the server answers and closes")
+        .expect("the answer is read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// hyper's own refusals of requests it cannot read carry a JSON error too.
+async fn unreadable_requests_get_a_json_error(addr: &str) {
+    let mut many = b"GET /api/v1/sources HTTP/1.1\r\nHost: parcd\r\n".to_vec();
+    for i in 0..150 {
+        many.extend_from_slice(format!("X-Header-{i}: {i}\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"\r\n");
+    let malformed = b"GET /api/v1/sources HTTP/1.1\r\nHost: parcd\r\nno colon here\r\n\r\n";
+    for (request, status, says) in [
+        (&many[..], "431", "send fewer or shorter headers"),
+        (&malformed[..], "400", "not valid HTTP/1.1"),
+    ] {
+        let answer = raw_answer(addr, request).await;
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status} "))
+                && head.contains("content-type: application/json"),
+            "{answer}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"));
+        assert!(
+            json["error"].as_str().is_some_and(|e| e.contains(says)),
+            "{answer}"
+        );
     }
 }
 
@@ -123,6 +165,7 @@ async fn idle_and_trickling_connections_are_closed_and_capped(db: EmptyDb) {
         open_descriptors(pid) <= baseline + 3,
         "the closed connections' descriptors are released"
     );
+    unreadable_requests_get_a_json_error(&addr).await;
     parcd_run.stop().await;
 }
 

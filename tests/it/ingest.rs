@@ -1,8 +1,9 @@
 //! Ingest against real databases: idempotence, events, vanish and resume state.
 
-use parcd::poll::ingest::{SyncContext, apply_page};
+use parcd::poll::ingest::{FirstImport, SyncContext, apply_page};
 use parcd::store::Store;
-use parcd_connectors::{Phase, SyncMode};
+use parcd_connectors::{AssetRecord, Phase, PurchaseRecord, SyncMode};
+use sqlx::Row;
 
 use crate::helpers::{TestDb, event_kinds, page, record};
 use crate::on_both_backends;
@@ -19,6 +20,7 @@ async fn context(store: &Store, mode: SyncMode, sync_id: &str) -> SyncContext {
         sync_started_at: 1,
         run_id: format!("run-{sync_id}"),
         vanish_max_percent: 50,
+        first_import: None,
     }
 }
 
@@ -377,6 +379,290 @@ async fn a_page_naming_an_asset_twice_keeps_the_last(db: TestDb) {
     );
 }
 
+/// Text the write path must carry as it is: PostgreSQL's array syntax (quotes, backslashes,
+/// braces, commas), a NULL spelled out, an empty string, whitespace, control characters and
+/// non-ASCII.
+const ODD: [&str; 10] = [
+    "",
+    "NULL",
+    "a\"b",
+    "back\\slash",
+    "{braces,comma}",
+    " lead and trail ",
+    "line\nbreak\ttab\rcr",
+    "l'école — 🖨 ∅",
+    "\\\"}",
+    "\u{1}\u{7f}",
+];
+
+/// Assets whose every text column is one odd string, then assets with every optional column
+/// NULL, among 3,000 ordinary ones.
+fn odd_and_null_records() -> Vec<AssetRecord> {
+    let mut records: Vec<AssetRecord> = (1..=3000)
+        .map(|i| record(i, Phase::InService, "A"))
+        .collect();
+    for (i, text) in ODD.iter().enumerate() {
+        let odd = Some(text.to_string());
+        let r = &mut records[i];
+        r.external_id = format!("Computer/odd {i} {text}");
+        for field in [
+            &mut r.name,
+            &mut r.serial,
+            &mut r.inventory_number,
+            &mut r.type_name,
+            &mut r.model,
+            &mut r.manufacturer,
+            &mut r.entity,
+            &mut r.location,
+            &mut r.status,
+            &mut r.modified_at,
+        ] {
+            *field = odd.clone();
+        }
+        r.addresses = vec![text.to_string()];
+        r.purchase = Some(PurchaseRecord {
+            amount_unreadable: odd.clone(),
+            supplier: odd.clone(),
+            order_number: odd.clone(),
+            comment: odd.clone(),
+            ..Default::default()
+        });
+        let r = &mut records[ODD.len() + i];
+        r.external_id = format!("Computer/null {i}");
+        for field in [
+            &mut r.name,
+            &mut r.serial,
+            &mut r.inventory_number,
+            &mut r.type_name,
+            &mut r.model,
+            &mut r.manufacturer,
+            &mut r.entity,
+            &mut r.location,
+            &mut r.status,
+            &mut r.modified_at,
+        ] {
+            *field = None;
+        }
+        r.rated_power_w = None;
+        // Half with an empty purchase, half with none.
+        r.purchase = (i % 2 == 0).then(PurchaseRecord::default);
+    }
+    records
+}
+
+const ASSET_TEXT: &str = "SELECT name, serial, serial_key, inventory_number, type_name, model, \
+    manufacturer, entity, location, status, addresses, source_modified_at, \
+    CAST(rated_power_mw AS BIGINT) AS power FROM assets WHERE source = $1 AND external_id = $2";
+
+const PURCHASE_TEXT: &str = "SELECT supplier, order_number, comment, amount_unreadable, \
+    buy_date, CAST(amount_cents AS BIGINT) AS amount FROM purchases \
+    WHERE source = $1 AND external_id = $2";
+
+fn texts(row: &sqlx::any::AnyRow, columns: &[&str]) -> Vec<Option<String>> {
+    columns
+        .iter()
+        .map(|c| row.try_get::<Option<String>, _>(*c).unwrap())
+        .collect()
+}
+
+/// A page of more values than PostgreSQL binds in one statement, with odd text and NULLs in
+/// every column: stored as read, read back as stored (so the same page twice changes
+/// nothing), and vanished and back again by their odd ids.
+async fn a_large_page_of_odd_text_and_nulls_is_stored_as_read(db: TestDb) {
+    let s = &db.store;
+    let records = odd_and_null_records();
+    let odd_ids: Vec<String> = records[..2 * ODD.len()]
+        .iter()
+        .map(|r| r.external_id.clone())
+        .collect();
+    let cx = context(s, SyncMode::Full, "s1").await;
+    let first = apply_page(s, &cx, &page(records.clone(), "c1", true), 1000)
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.events), (3000, 3000));
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (3000, 0));
+
+    let columns = [
+        "name",
+        "serial",
+        "inventory_number",
+        "type_name",
+        "model",
+        "manufacturer",
+        "entity",
+        "location",
+        "status",
+        "addresses",
+        "source_modified_at",
+    ];
+    for (i, text) in ODD.iter().enumerate() {
+        let row = sqlx::query(ASSET_TEXT)
+            .bind(SOURCE)
+            .bind(&odd_ids[i])
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            texts(&row, &columns),
+            vec![Some(text.to_string()); columns.len()],
+            "asset {:?}",
+            odd_ids[i]
+        );
+        let history = s.events_of(SOURCE, &odd_ids[i]).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].external_id, odd_ids[i]);
+        assert_eq!(history[0].entity.as_deref(), Some(*text));
+        assert_eq!(history[0].detail.as_deref(), Some(*text));
+        let purchase = sqlx::query(PURCHASE_TEXT)
+            .bind(SOURCE)
+            .bind(&odd_ids[i])
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            texts(
+                &purchase,
+                &["supplier", "order_number", "comment", "amount_unreadable"]
+            ),
+            vec![Some(text.to_string()); 4]
+        );
+
+        let null_id = &odd_ids[ODD.len() + i];
+        let row = sqlx::query(ASSET_TEXT)
+            .bind(SOURCE)
+            .bind(null_id)
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        let mut nulls = columns.to_vec();
+        nulls.push("serial_key");
+        assert_eq!(texts(&row, &nulls), vec![None; nulls.len()], "{null_id}");
+        assert_eq!(row.try_get::<Option<i64>, _>("power").unwrap(), None);
+        let history = s.events_of(SOURCE, null_id).await.unwrap();
+        assert_eq!(
+            (history[0].entity.as_deref(), history[0].detail.as_deref()),
+            (None, None)
+        );
+        let purchase = sqlx::query(PURCHASE_TEXT)
+            .bind(SOURCE)
+            .bind(null_id)
+            .fetch_optional(s.pool())
+            .await
+            .unwrap();
+        match purchase {
+            Some(p) => {
+                assert_eq!(i % 2, 0, "{null_id} had no purchase");
+                let mut all = vec!["buy_date"];
+                all.extend(["supplier", "order_number", "comment", "amount_unreadable"]);
+                assert_eq!(texts(&p, &all), vec![None; all.len()]);
+                assert_eq!(p.try_get::<Option<i64>, _>("amount").unwrap(), None);
+            }
+            None => assert_eq!(i % 2, 1, "{null_id} lost its purchase"),
+        }
+    }
+    // An ordinary asset, beyond the first statement's rows, kept its values too.
+    assert_eq!(
+        s.purchase_of(SOURCE, "Computer/2999").await.unwrap(),
+        Some((Some(89_900), Some("2022-03-01".into())))
+    );
+
+    // Read back as written: the same page again is no change.
+    let cx = context(s, SyncMode::Full, "s2").await;
+    let again = apply_page(s, &cx, &page(records.clone(), "c2", true), 2000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.unchanged, again.events, again.vanished),
+        (3000, 0, 0)
+    );
+
+    // A full sync without them vanishes exactly the odd and NULL ones, found by their ids.
+    let cx = context(s, SyncMode::Full, "s3").await;
+    let rest = records[2 * ODD.len()..].to_vec();
+    let gone = apply_page(s, &cx, &page(rest, "c3", true), 3000)
+        .await
+        .unwrap();
+    assert_eq!(gone.vanished, 2 * ODD.len() as u64);
+    assert_eq!(
+        s.asset_totals(SOURCE).await.unwrap(),
+        (3000 - 2 * ODD.len() as i64, 2 * ODD.len() as i64)
+    );
+    for id in &odd_ids {
+        let history = s.events_of(SOURCE, id).await.unwrap();
+        let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["first_seen", "vanished"], "{id}");
+        assert_eq!(history[1].seq, 2);
+        assert_eq!(
+            s.asset_phase(SOURCE, id).await.unwrap().map(|p| p.1),
+            Some(true)
+        );
+    }
+
+    // And back: each gets `reappeared`, numbered after its `vanished`.
+    let cx = context(s, SyncMode::Full, "s4").await;
+    let back = apply_page(s, &cx, &page(records, "c4", true), 4000)
+        .await
+        .unwrap();
+    assert_eq!((back.changed, back.vanished), (2 * ODD.len() as u64, 0));
+    for id in &odd_ids {
+        let history = s.events_of(SOURCE, id).await.unwrap();
+        assert_eq!(
+            (history.len(), history[2].kind.as_str(), history[2].seq),
+            (3, "reappeared", 3),
+            "{id}"
+        );
+    }
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (3000, 0));
+}
+
+/// The first import of an empty source asks the store only about ids it wrote itself: an
+/// asset read on two pages (edited while the source paged) still gets its events in order,
+/// and a page replayed after a crash still changes nothing.
+async fn a_first_import_still_diffs_an_asset_read_twice(db: TestDb) {
+    let s = &db.store;
+    assert!(!s.has_assets(SOURCE).await.unwrap());
+    let cx = SyncContext {
+        first_import: Some(FirstImport::default()),
+        ..context(s, SyncMode::Full, "s1").await
+    };
+    let first: Vec<_> = (1..=3).map(|i| record(i, Phase::InService, "A")).collect();
+    let out = apply_page(s, &cx, &page(first, "c1", false), 1000)
+        .await
+        .unwrap();
+    assert_eq!((out.created, out.events), (3, 3));
+    assert!(s.has_assets(SOURCE).await.unwrap());
+    let second = page(
+        vec![
+            record(2, Phase::Retired, "B"),
+            record(4, Phase::InService, "A"),
+        ],
+        "c2",
+        true,
+    );
+    let out = apply_page(s, &cx, &second, 2000).await.unwrap();
+    assert_eq!((out.created, out.changed, out.vanished), (1, 1, 0));
+    let kinds: Vec<(i64, String)> = s
+        .events_of(SOURCE, "Computer/2")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "first_seen".to_string()),
+            (2, "phase_change".to_string()),
+            (3, "moved".to_string())
+        ]
+    );
+    // Replayed, as after a crash before the cursor's commit was known: nothing new.
+    let again = apply_page(s, &cx, &second, 3000).await.unwrap();
+    assert_eq!((again.created, again.changed, again.unchanged), (0, 0, 2));
+    assert_eq!(again.events, 0);
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (4, 0));
+}
+
 on_both_backends! {
     idempotent => the_same_page_twice_changes_nothing;
     events => phase_changes_and_moves_are_events_in_order;
@@ -386,4 +672,6 @@ on_both_backends! {
     vanish_hold_off => the_hold_can_be_turned_off_and_spares_small_types;
     incremental => an_incremental_sync_never_vanishes_and_absent_purchases_are_kept;
     duplicates => a_page_naming_an_asset_twice_keeps_the_last;
+    odd_text => a_large_page_of_odd_text_and_nulls_is_stored_as_read;
+    first_import => a_first_import_still_diffs_an_asset_read_twice;
 }

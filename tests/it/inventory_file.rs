@@ -15,8 +15,8 @@ use parcd::config::Config;
 use parcd_fakes::inventory_file::{Fleet, FleetSpec, XlsxOptions};
 
 use crate::helpers::{
-    Daemon, TestDb, event_kinds, eventually, get_json, metrics_text, one_source_config,
-    published_counts, sample, sum,
+    Daemon, TestDb, event_kinds, eventually, metrics_text, one_source_config, published_counts,
+    sample, settled_sources, sum,
 };
 use crate::on_both_backends;
 
@@ -274,7 +274,7 @@ async fn a_french_export_reaches_the_fleet_the_history_and_agec(db: TestDb) {
     })
     .await;
 
-    let sources = get_json(&format!("{base}/api/v1/sources")).await;
+    let sources = settled_sources(&base).await;
     let s = &sources[0];
     assert_eq!(s["kind"], "inventory_file");
     assert_eq!(s["live_assets"].as_f64(), Some(n));
@@ -389,7 +389,7 @@ async fn a_broken_or_missing_file_keeps_the_fleet_and_recovers(db: TestDb) {
             "{what}: the last good data stays"
         );
         assert_eq!(db.store.asset_totals(SOURCE).await.unwrap(), (n as i64, 0));
-        let sources = get_json(&format!("{base}/api/v1/sources")).await;
+        let sources = settled_sources(&base).await;
         let run = &sources[0]["last_run"];
         assert_eq!(run["error_type"], kind, "{what}: {run}");
         let message = run["error_message"].as_str().unwrap_or_default();

@@ -17,7 +17,12 @@ const PAGES: u64 = 48_213;
 /// A mono laser printer at hrDevice 1 with `serial`, having counted `pages`, served by
 /// snmpsimd on `port` under the community `parc`.
 pub(crate) fn printer_agent(port: u16, serial: &str, pages: u64) -> Snmpsim {
-    let rec = format!(
+    Snmpsim::start(&[("parc", &printer_data(serial, pages))], port)
+}
+
+/// The `.snmprec` data of that printer.
+pub(crate) fn printer_data(serial: &str, pages: u64) -> String {
+    format!(
         "1.3.6.1.2.1.1.1.0|4|HP LaserJet Pro M404dn\n\
          1.3.6.1.2.1.1.5.0|4|PRN-MAIRIE-01\n\
          1.3.6.1.2.1.25.3.2.1.2.1|6|1.3.6.1.2.1.25.3.1.5\n\
@@ -28,8 +33,7 @@ pub(crate) fn printer_agent(port: u16, serial: &str, pages: u64) -> Snmpsim {
          1.3.6.1.2.1.43.10.2.1.2.1.1|2|4\n\
          1.3.6.1.2.1.43.10.2.1.3.1.1|2|7\n\
          1.3.6.1.2.1.43.10.2.1.4.1.1|65|{pages}\n"
-    );
-    Snmpsim::start(&[("parc", &rec)], port)
+    )
 }
 
 async fn an_snmp_printer_joins_its_glpi_record_by_serial(db: TestDb) {

@@ -202,3 +202,23 @@ fn the_dashboard_queries_only_printing_metrics_parcd_declares() {
         "the Printing row queries them ({checked} found)"
     );
 }
+
+/// Every mail series the dashboard queries is one parcd declares (with its full name in
+/// `src/metrics/mail.rs`).
+#[test]
+fn the_dashboard_queries_only_mail_metrics_parcd_declares() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = std::fs::read_to_string(root.join("src/metrics/mail.rs")).unwrap();
+    let name = regex::Regex::new(r"parcd_mail[a-z0-9_]*").unwrap();
+    let text = std::fs::read_to_string(root.join("deploy/grafana/parcd-fleet.json")).unwrap();
+    let mut checked = 0;
+    for m in name.find_iter(&text) {
+        checked += 1;
+        assert!(
+            code.contains(&format!("\"{}\"", m.as_str())),
+            "the dashboard queries {}, which parcd does not declare",
+            m.as_str()
+        );
+    }
+    assert!(checked >= 6, "the Mail row queries them ({checked} found)");
+}

@@ -47,6 +47,7 @@ async fn context(store: &Store, source: &str, role: Role, mode: SyncMode) -> Syn
         sync_started_at: 1,
         run_id: format!("{source}-run"),
         vanish_max_percent: 50,
+        first_import: None,
     }
 }
 

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::helpers::{
     Daemon, EmptyDb, TestDb, eventually, free_port, get_json, metrics_text, one_source_config,
-    parcd, published_counts, sample, sum,
+    parcd, published_counts, sample, settled_sources, sum,
 };
 use crate::on_both_backends;
 
@@ -192,7 +192,7 @@ async fn a_snipeit_fleet_reaches_the_metrics_the_history_and_the_sources_api(db:
         assert_eq!(history[0].to_phase.as_deref(), Some(phase), "hardware/{id}");
     }
 
-    let sources = get_json(&format!("{base}/api/v1/sources")).await;
+    let sources = settled_sources(&base).await;
     assert_eq!(sources.as_array().map(Vec::len), Some(1), "{sources}");
     let s = &sources[0];
     assert_eq!(s["name"], SOURCE);
@@ -296,7 +296,7 @@ async fn changes_in_snipeit_reach_the_metrics_and_the_history(db: TestDb) {
     .await;
     let expected = fake.with_fleet(|f| expected_counts(f));
     assert_eq!(published_counts(&metrics_text(&base).await), expected);
-    let sources = get_json(&format!("{base}/api/v1/sources")).await;
+    let sources = settled_sources(&base).await;
     assert_eq!(sources[0]["vanished_assets"], 1, "{sources}");
     assert_eq!(sources[0]["live_assets"].as_f64(), Some(n - 1.0));
     assert!(matches!(daemon.stop().await, Some(Ok(()))));
@@ -564,7 +564,7 @@ async fn a_throttled_or_failing_snipeit_keeps_the_stored_fleet_and_recovers(db: 
     let text = metrics_text(&base).await;
     assert_eq!(sum(&text, "parcd_assets"), n, "the last good data stays");
     assert_eq!(db.store.asset_totals(SOURCE).await.unwrap(), (n as i64, 0));
-    let sources = get_json(&format!("{base}/api/v1/sources")).await;
+    let sources = settled_sources(&base).await;
     assert_eq!(sources[0]["last_run"]["error_type"], "rate_limited");
     eventually(30, "the source recovers", || async {
         sample(&metrics_text(&base).await, UP) == Some(1.0)

@@ -345,6 +345,8 @@ pub struct Fleet {
     pub(crate) infocom_of: HashMap<(AssetType, u64), u64>,
     /// Ordered by id; at most one row per printer and day.
     pub(crate) printer_logs: Vec<PrinterLogRow>,
+    /// Network ports with their addresses (`network.rs`), none in a generated fleet.
+    pub(crate) network_ports: Vec<super::network::NetworkPortRow>,
     pub(crate) next_asset_id: [u64; 6],
     pub(crate) next_infocom_id: u64,
 }
@@ -404,7 +406,7 @@ impl Fleet {
             .map(|i| &rows[i])
     }
 
-    fn asset_mut(&mut self, t: AssetType, id: u64) -> Option<&mut Asset> {
+    pub(crate) fn asset_mut(&mut self, t: AssetType, id: u64) -> Option<&mut Asset> {
         let rows = &mut self.assets[t.index()];
         let i = rows.binary_search_by_key(&id, |a| a.id).ok()?;
         Some(&mut rows[i])

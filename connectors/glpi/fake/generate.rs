@@ -950,7 +950,9 @@ fn evolve_status(f: &mut Fleet, rng: &mut Rng, now: NaiveDateTime) -> bool {
     let next = weighted(rng, next_states(state));
     let name = f.state_name(next).unwrap_or("En production").to_string();
     f.set_state(t.itemtype(), id, &name, now);
-    if let Some(a) = f.assets[t.index()].iter_mut().find(|a| a.id == id)
+    // By binary search: rows are in id order, and a scan made evolving a million-asset
+    // fleet take seconds.
+    if let Some(a) = f.asset_mut(t, id)
         && let Some(c) = exit_comment(next)
     {
         a.comment = Some(c);

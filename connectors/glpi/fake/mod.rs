@@ -2,7 +2,8 @@
 //! a generated fleet.
 //!
 //! It is the contract fake of the GLPI connector's tests, the source behind `parcd demo`
-//! and the load of the 100 000-asset benchmark. It behaves as GLPI 10.0.19 does where a
+//! and the load of the benchmarks (100,000 assets, and a million, which it holds in about
+//! 950 MB of rows and renders a page at a time). It behaves as GLPI 10.0.19 does where a
 //! client can tell: session tokens, `[code, message]` error arrays with GLPI's codes and
 //! status, `range` paging with `Content-Range`/`Accept-Range` and a 206 on every page
 //! that does not hold the whole collection, templates left in lists, ints as JSON numbers
@@ -28,6 +29,9 @@
 //! # }
 //! ```
 //!
+//! Asked `with_networkports=true`, asset rows carry `_networkports` (`network.rs`); a
+//! device has an address once a test or the demo gives it one ([`Fleet::set_address`]).
+//!
 //! Known simplifications: no `search/` endpoint, no writes (POST/PUT/DELETE answer 405),
 //! no users or groups tables behind `users_id`/`groups_id`, sub-item lists only for
 //! `Infocom` and a printer's `PrinterLog` (other children of an asset are empty lists).
@@ -37,6 +41,7 @@
 mod catalog;
 mod fleet;
 mod generate;
+mod network;
 mod rows;
 mod server;
 #[cfg(test)]

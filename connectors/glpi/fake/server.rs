@@ -702,6 +702,11 @@ fn item(shared: &Shared, c: Collection, id: u64, params: &Params) -> Reply {
     };
     let mut row = c.render(f, i, &ctx);
     if let Collection::Asset(t) = c
+        && params.flag("with_networkports", false)
+    {
+        row.0.push(("_networkports", f.networkports_json(t, id)));
+    }
+    if let Collection::Asset(t) = c
         && params.flag("with_infocoms", false)
     {
         let infocom = f
@@ -769,6 +774,8 @@ fn list(
     let trashed = params.flag("is_deleted", false);
     let ctx = render_ctx(shared, params);
     let only_id = params.flag("only_id", false);
+    // GLPI 10 adds the ports to each row (API::getItems), before `only_id` keeps the id.
+    let with_ports = params.flag("with_networkports", false);
 
     let mut data = lock(&shared.data);
     let order = ordered(&mut data, c, sort, desc, trashed);
@@ -800,7 +807,14 @@ fn list(
             if only_id {
                 Row(vec![("id", Value::from(c.id_at(f, i)))])
             } else {
-                c.render(f, i, &ctx)
+                let mut row = c.render(f, i, &ctx);
+                if let Collection::Asset(t) = c
+                    && with_ports
+                {
+                    row.0
+                        .push(("_networkports", f.networkports_json(t, c.id_at(f, i))));
+                }
+                row
             }
         })
         .collect();

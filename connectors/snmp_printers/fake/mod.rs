@@ -7,7 +7,7 @@
 
 pub mod agent;
 
-use std::net::UdpSocket;
+use std::net::{Ipv4Addr, UdpSocket};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -19,7 +19,9 @@ pub const MISSING: &str =
 /// A running snmpsimd.
 pub struct Snmpsim {
     child: Child,
-    /// The UDP port it answers on, on 127.0.0.1.
+    /// The loopback address it answers on, 127.0.0.1 unless started with [`Snmpsim::start_at`].
+    pub ip: Ipv4Addr,
+    /// The UDP port it answers on.
     pub port: u16,
     _dir: tempfile::TempDir,
 }
@@ -35,6 +37,17 @@ impl Snmpsim {
     /// Serves `files` (community → `.snmprec` text) on `port`. It answers once it has
     /// indexed them, a few seconds later: callers poll until it does.
     pub fn start(files: &[(&str, &str)], port: u16) -> Snmpsim {
+        Snmpsim::start_at(files, Ipv4Addr::LOCALHOST, port)
+    }
+
+    /// As [`Snmpsim::start`], on another loopback address (`127.0.0.2`…): all of
+    /// 127.0.0.0/8 is the loopback on Linux, so agents can stand for printers at distinct
+    /// addresses on one port, as an inventory records them.
+    ///
+    /// # Panics
+    /// When `ip` is not a loopback address: tests never listen beyond this host.
+    pub fn start_at(files: &[(&str, &str)], ip: Ipv4Addr, port: u16) -> Snmpsim {
+        assert!(ip.is_loopback(), "{ip} is not a loopback address");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data = dir.path().join("data");
         let cache = dir.path().join("cache");
@@ -52,7 +65,7 @@ impl Snmpsim {
         let mut cmd = Command::new(binary("snmpsimd"));
         cmd.arg(format!("--data-dir={}", data.display()))
             .arg(format!("--cache-dir={}", cache.display()))
-            .arg(format!("--agent-udpv4-endpoint=127.0.0.1:{port}"));
+            .arg(format!("--agent-udpv4-endpoint={ip}:{port}"));
         if is_root() {
             cmd.args(["--process-user=nobody", "--process-group=nogroup"]);
         }
@@ -64,6 +77,7 @@ impl Snmpsim {
             .unwrap_or_else(|e| panic!("cannot start snmpsimd: {e}; {MISSING}"));
         Snmpsim {
             child,
+            ip,
             port,
             _dir: dir,
         }

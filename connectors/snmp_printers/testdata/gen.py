@@ -176,6 +176,64 @@ def colour_mfp_a3():
     return rows
 
 
+# A production colour MFP whose tables are longer than one request reads: its printer is
+# hrDevice 5 (four devices come before it), two markers (a colour engine of its own), 20
+# supplies (two of each toner, drums, waste boxes, a fuser, a belt, staples), six colorants,
+# and a media table of three keys with twelve media each.
+def long_tables():
+    pwg = "1.3.6.1.4.1.2699.1.3.1"
+    others = [("1", "1.3.6.1.2.1.25.3.1.3"), ("2", "1.3.6.1.2.1.25.3.1.4"),
+              ("3", "1.3.6.1.2.1.25.3.1.4"), ("4", "1.3.6.1.2.1.25.3.1.6")]
+    colours = ["black", "cyan", "magenta", "yellow", "light cyan", "light magenta"]
+    toners = []
+    for n, colour in enumerate(colours[:4], 1):
+        # Two cartridges of each colour: the lower one is the level read.
+        toners.append((n, n, 3, 21, f"Toner {colour} (1)", 19, 100, 90 - 10 * n))
+        toners.append((n + 4, n, 3, 21, f"Toner {colour} (2)", 19, 100, 95 - 10 * n))
+    parts = [
+        (9, 5, 3, 21, "Toner light cyan", 19, 100, 33),
+        (10, 6, 3, 21, "Toner light magenta", 19, 100, 44),
+        (11, 0, 3, 9, "Drum K", 7, 200000, 150000),
+        (12, 0, 3, 9, "Drum C", 7, 200000, -3),
+        (13, 0, 3, 9, "Drum M", 7, 200000, 120000),
+        (14, 0, 3, 9, "Drum Y", 7, 200000, -3),
+        (15, 0, 4, 4, "Waste Toner Box 1", 19, 100, 60),
+        (16, 0, 4, 4, "Waste Toner Box 2", 19, 100, -2),
+        (17, 0, 3, 15, "Fuser", 7, 300000, 240000),
+        (18, 0, 3, 20, "Transfer Belt", 7, 300000, 30000),
+        (19, 0, 3, 1, "Staples", 19, 100, 25),
+        (20, 0, 3, 1, "Staples (booklet)", 19, 100, -3),
+    ]
+    rows = (
+        system("Canon imageRUNNER ADVANCE DX C7770i", "1.3.6.1.4.1.1602.4.7", "MFP-REPRO-01")
+        + [(f"1.3.6.1.2.1.25.3.2.1.2.{i}", "6", t) for i, t in others]
+        + [(f"1.3.6.1.2.1.25.3.2.1.3.{i}", "4", f"device {i}") for i, _ in others]
+        + [(f"1.3.6.1.2.1.25.3.2.1.5.{i}", "2", "2") for i, _ in others]
+        + device(5, "Canon iR-ADV DX C7770", 2, 4, "CAN-7770-0099")
+        + marker(5, 7, 100000, colorants=6)
+        + [(f"1.3.6.1.2.1.43.10.2.1.{c}.5.2", "2", v) for c, v in [(2, "4"), (3, "7"), (6, "6")]]
+        + [("1.3.6.1.2.1.43.10.2.1.4.5.2", "65", "23456")]
+        + supplies(5, toners + parts)
+        + colorants(5, colours)
+        + [
+            (f"{pwg}.8.1.1.4.1.3.3", "65", "123456"),
+            (f"{pwg}.8.1.1.7.1.3.3", "65", "50000"),
+        ]
+    )
+    sizes = ["iso_a4_210x297mm", "iso_a3_297x420mm", "iso_a5_148x210mm", "na_letter_8.5x11in",
+             "iso_sra3_320x450mm", "jis_b4_257x364mm"]
+    for k in (1, 2, 3):
+        for m in range(1, 13):
+            for p, sheets in ((3, 1000 * m + k), (4, m)):
+                i = f"{k}.{m}.{p}"
+                rows += [
+                    (f"{pwg}.12.1.1.4.{i}", "65", str(sheets)),
+                    (f"{pwg}.12.1.1.9.{i}", "4", sizes[(m - 1) % len(sizes)]),
+                    (f"{pwg}.12.1.1.11.{i}", "4", f"medium-{m}"),
+                ]
+    return rows
+
+
 def switch():
     return system("Cisco IOS Software, C2960 Software", "1.3.6.1.4.1.9.1.1208", "sw-floor2") + [
         ("1.3.6.1.2.1.25.3.2.1.2.1", "6", "1.3.6.1.2.1.25.3.1.4"),
@@ -197,6 +255,7 @@ FILES = {
     "colour-mfp-a3": colour_mfp_a3(),
     "odd": odd(),
     "switch": switch(),
+    "long-tables": long_tables(),
 }
 
 

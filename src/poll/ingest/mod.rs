@@ -14,9 +14,9 @@ pub use vanish::GUARD_MIN_LIVE;
 
 use parcd_connectors::{Page, Role, SyncMode};
 
-use crate::store::{Store, StoreError};
+use crate::store::{ChangeNote, Store, StoreError};
 
-pub use records::asset_hash;
+pub use records::{FirstImport, asset_hash};
 
 /// The sync a page belongs to.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct SyncContext {
     /// Share of an item type's live assets a full sync may miss before the type is held
     /// rather than vanished (see `vanish.rs`); 100 turns the hold off.
     pub vanish_max_percent: i64,
+    /// Set when the sync began on a source with no asset stored (see `FirstImport`).
+    pub first_import: Option<FirstImport>,
 }
 
 /// What one page changed.
@@ -71,6 +73,19 @@ pub async fn apply_page(
     page: &Page,
     now: i64,
 ) -> Result<PageOutcome, StoreError> {
+    apply_page_fenced(store, cx, page, now, None).await
+}
+
+/// [`apply_page`], committed only while `fence`'s holder holds the source's lease (a
+/// PostgreSQL replica; see `poll::lease`): otherwise nothing is written and the error is
+/// `StoreError::LeaseLost`.
+pub async fn apply_page_fenced(
+    store: &Store,
+    cx: &SyncContext,
+    page: &Page,
+    now: i64,
+    fence: Option<&crate::poll::lease::Fence>,
+) -> Result<PageOutcome, StoreError> {
     let mut out = PageOutcome {
         rejected: page.rejected,
         ..PageOutcome::default()
@@ -98,6 +113,41 @@ pub async fn apply_page(
         out.vanished as i64,
     )
     .await?;
+    if let Some(note) = change_note(store, cx, page, &out, now) {
+        tx.announce(&note).await?;
+    }
+    // Last, so the lease row stays locked no longer than the commit takes.
+    if let Some(f) = fence {
+        tx.fence_lease(&cx.source, &f.holder, f.ttl_ms).await?;
+    }
     tx.commit().await?;
     Ok(out)
+}
+
+/// What the page changed, for the other processes on the store; `None` when it changed
+/// nothing they show (a page of unchanged records only moves the cursor).
+fn change_note(
+    store: &Store,
+    cx: &SyncContext,
+    page: &Page,
+    out: &PageOutcome,
+    now: i64,
+) -> Option<ChangeNote> {
+    let completed = page.done && page.failure.is_none();
+    let assets = out.created + out.changed + out.vanished > 0;
+    let readings = out.readings_new > 0;
+    if !(completed || assets || readings || !out.changed_ids.is_empty()) {
+        return None;
+    }
+    Some(ChangeNote {
+        origin: store.origin().to_string(),
+        source: cx.source.clone(),
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        ids: Some(out.changed_ids.clone()),
+        assets,
+        readings,
+        counter_steps: out.counter_steps.clone(),
+        responding: out.devices_responding,
+        completed_at: completed.then_some(now),
+    })
 }

@@ -39,7 +39,7 @@ pub(super) async fn apply(
             if !ok {
                 tracing::warn!(source = %cx.source, quantity = %r.quantity, "reading is not a finite number; skipped");
             }
-            ok
+            ok && private_enough(cx, r)
         })
         .map(|r| ReadingRow {
             source: cx.source.clone(),
@@ -58,6 +58,24 @@ pub(super) async fn apply(
     out.counter_steps = counter_steps(tx, &cx.source, &rows).await?;
     out.readings_new = tx.insert_readings(rows).await?;
     Ok(())
+}
+
+/// Whether a mail reading's subject is one the mail contract allows (a mail domain or an
+/// entity): one that could name a person never reaches the store. Its key is
+/// not logged, since it may be an address.
+fn private_enough(cx: &SyncContext, r: &Reading) -> bool {
+    use parcd_connectors::mail;
+    let scope = r.subject.scope();
+    if !scope.starts_with("mail") && !mail::is_mail_quantity(&r.quantity) {
+        return true;
+    }
+    match mail::check_subject(&r.subject) {
+        Ok(()) => true,
+        Err(problem) => {
+            tracing::error!(source = %cx.source, quantity = %r.quantity, scope, problem, "mail reading refused: its subject could name a person (a connector bug); skipped");
+            false
+        }
+    }
 }
 
 /// For each counter quantity of `rows`, how much the page's new readings add to the

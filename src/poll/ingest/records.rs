@@ -5,7 +5,9 @@
 //! event, and an asset that comes back after vanishing a `reappeared` event. Events are
 //! numbered per asset, so replaying a page after a crash cannot write one twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use parcd_connectors::reading::join_key;
@@ -13,8 +15,7 @@ use parcd_connectors::{AssetRecord, Phase, PurchaseRecord, SyncMode};
 
 use super::{PageOutcome, SyncContext};
 use crate::store::{
-    AssetRow, Backend, EventRow, PurchaseRow, Statement, StoreError, StoredAsset, Tx,
-    rows_per_statement,
+    AssetRow, Backend, EventRow, PurchaseRow, Statement, StoreError, StoredAsset, Tx, batch_rows,
 };
 
 /// Stable 64-bit FNV-1a, fed as a writer so that what is hashed is never held in memory:
@@ -71,8 +72,16 @@ struct HashedAsset<'a> {
     phase: &'a Phase,
     status_mapped: bool,
     rated_power_w: Option<f64>,
+    #[serde(skip_serializing_if = "no_address")]
+    addresses: &'a [String],
     modified_at: Option<()>,
     purchase: Option<()>,
+}
+
+/// As `AssetRecord` leaves out an empty address list: a device without one keeps the hash
+/// stored before addresses were read.
+fn no_address(addresses: &&[String]) -> bool {
+    addresses.is_empty()
 }
 
 /// Hash of what the store keeps of an asset, purchase and source stamp aside: a bumped
@@ -95,6 +104,7 @@ pub fn asset_hash(r: &AssetRecord) -> i64 {
         phase,
         status_mapped,
         rated_power_w,
+        addresses,
         modified_at: _,
         purchase: _,
     } = r;
@@ -114,6 +124,7 @@ pub fn asset_hash(r: &AssetRecord) -> i64 {
         phase,
         status_mapped: *status_mapped,
         rated_power_w: *rated_power_w,
+        addresses,
         modified_at: None,
         purchase: None,
     })
@@ -183,11 +194,44 @@ fn latest_by_id(records: &[AssetRecord]) -> Vec<&AssetRecord> {
     latest
 }
 
+/// The ids a sync that began on an empty source has written so far, as 64-bit hashes (8
+/// bytes an asset, a million assets in 16 MiB): no other asset of the source can be stored,
+/// so the store is asked only about ids among them. On a first import the store is then
+/// asked nothing, where it was asked about every id of every page; an id read twice (an item
+/// edited while the source paged), or a hash collision, is looked up as before.
+///
+/// Only one sync of a source writes at a time (the scheduler's task per source), so nothing
+/// else adds assets to the source while it runs.
+#[derive(Debug, Clone, Default)]
+pub struct FirstImport {
+    written: Arc<Mutex<HashSet<u64>>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl FirstImport {
+    fn key(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    /// The ids of `ids` this sync may have written already, noting the others as written
+    /// (if the page's transaction fails, they are asked about later, which is only slower).
+    fn may_be_stored<'a>(&self, ids: &[&'a str]) -> Vec<&'a str> {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        ids.iter()
+            .filter(|id| !written.insert(self.key(id)))
+            .copied()
+            .collect()
+    }
+}
+
 /// What one record changes: its events, and the rows to write.
 struct RecordDiff {
     events: Vec<EventRow>,
     asset: Option<AssetRow>,
     purchase: Option<PurchaseRow>,
+    /// Nothing stored yet for the asset, or for its purchase: a plain INSERT writes it.
+    asset_new: bool,
+    purchase_new: bool,
 }
 
 /// Diffs `r` against its stored state.
@@ -257,6 +301,7 @@ fn diff(
         phase: r.phase.as_str().to_string(),
         status_mapped: r.status_mapped,
         rated_power_mw: r.rated_power_w.map(|w| (w * 1000.0).round() as i64),
+        addresses: (!r.addresses.is_empty()).then(|| r.addresses.join(" ")),
         source_modified_at: r.modified_at.clone(),
         record_hash: hash,
         event_seq: seq,
@@ -275,6 +320,8 @@ fn diff(
         events,
         asset,
         purchase,
+        asset_new: prior.is_none(),
+        purchase_new: prior.and_then(|s| s.purchase_hash).is_none(),
     }
 }
 
@@ -313,11 +360,17 @@ fn purchase_row(
     }
 }
 
-/// Rows waiting to be written, a statement's worth per table at a time.
+/// Rows waiting to be written, a statement's worth per table at a time. Rows with nothing
+/// stored under their key are plain INSERTs: an upsert checks for a conflict row by row, and
+/// PostgreSQL writes each of its rows as a speculative insertion, confirmed by a second WAL
+/// record. Either way, a row stored meanwhile under the same key fails the page, as its
+/// `first_seen` event would.
 struct Batches {
     backend: Backend,
     assets: Vec<AssetRow>,
+    new_assets: Vec<AssetRow>,
     purchases: Vec<PurchaseRow>,
+    new_purchases: Vec<PurchaseRow>,
     events: Vec<EventRow>,
 }
 
@@ -326,16 +379,36 @@ impl Batches {
         Batches {
             backend,
             assets: Vec::new(),
+            new_assets: Vec::new(),
             purchases: Vec::new(),
+            new_purchases: Vec::new(),
             events: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, d: RecordDiff) {
+        self.events.extend(d.events);
+        match d.asset_new {
+            true => self.new_assets.extend(d.asset),
+            false => self.assets.extend(d.asset),
+        }
+        match d.purchase_new {
+            true => self.new_purchases.extend(d.purchase),
+            false => self.purchases.extend(d.purchase),
         }
     }
 
     /// A full statement of one table, once it has the rows for one.
     fn full(&mut self) -> Option<Statement> {
         let b = self.backend;
+        if let Some(rows) = take_full(&mut self.new_assets, b, AssetRow::COLUMNS) {
+            return Some(AssetRow::insert(b, rows));
+        }
         if let Some(rows) = take_full(&mut self.assets, b, AssetRow::COLUMNS) {
             return Some(AssetRow::upsert(b, rows));
+        }
+        if let Some(rows) = take_full(&mut self.new_purchases, b, PurchaseRow::COLUMNS) {
+            return Some(PurchaseRow::insert(b, rows));
         }
         if let Some(rows) = take_full(&mut self.purchases, b, PurchaseRow::COLUMNS) {
             return Some(PurchaseRow::upsert(b, rows));
@@ -346,8 +419,17 @@ impl Batches {
     /// The rows left, once the page is read: a statement per table.
     fn rest(&mut self) -> Option<Statement> {
         let b = self.backend;
+        if !self.new_assets.is_empty() {
+            return Some(AssetRow::insert(b, std::mem::take(&mut self.new_assets)));
+        }
         if !self.assets.is_empty() {
             return Some(AssetRow::upsert(b, std::mem::take(&mut self.assets)));
+        }
+        if !self.new_purchases.is_empty() {
+            return Some(PurchaseRow::insert(
+                b,
+                std::mem::take(&mut self.new_purchases),
+            ));
         }
         if !self.purchases.is_empty() {
             return Some(PurchaseRow::upsert(b, std::mem::take(&mut self.purchases)));
@@ -358,7 +440,7 @@ impl Batches {
 
 /// A statement's worth of `rows`, when there are that many.
 fn take_full<T>(rows: &mut Vec<T>, backend: Backend, columns: usize) -> Option<Vec<T>> {
-    let per = rows_per_statement(backend, columns);
+    let per = batch_rows(backend, columns);
     (rows.len() >= per).then(|| rows.drain(..per).collect())
 }
 
@@ -377,7 +459,17 @@ pub(super) async fn apply(
     }
     let latest = latest_by_id(records);
     let ids: Vec<&str> = latest.iter().map(|r| r.external_id.as_str()).collect();
-    let stored = tx.stored_assets(&cx.source, &ids).await?;
+    let stored = match &cx.first_import {
+        Some(first) => {
+            let ask = first.may_be_stored(&ids);
+            if ask.is_empty() {
+                HashMap::new()
+            } else {
+                tx.stored_assets(&cx.source, &ask).await?
+            }
+        }
+        None => tx.stored_assets(&cx.source, &ids).await?,
+    };
     let mut unchanged_ids = Vec::new();
     let mut batches = Batches::new(tx.backend());
     let mut latest = latest.into_iter();
@@ -397,9 +489,7 @@ pub(super) async fn apply(
                 out.changed_ids.push(r.external_id.clone());
             }
             out.events += d.events.len() as u64;
-            batches.events.extend(d.events);
-            batches.assets.extend(d.asset);
-            batches.purchases.extend(d.purchase);
+            batches.add(d);
         }
     });
     tx.run_pipelined(statements).await?;
@@ -432,6 +522,7 @@ mod tests {
             phase: Phase::InService,
             status_mapped: true,
             rated_power_w: None,
+            addresses: Vec::new(),
             modified_at: Some("2024-01-01 00:00:00".into()),
             purchase: None,
         };
@@ -441,6 +532,10 @@ mod tests {
         let mut moved = r.clone();
         moved.phase = Phase::Retired;
         assert_ne!(asset_hash(&r), asset_hash(&moved));
+        // A new address is a change to store, as a printer polled there depends on it.
+        let mut readdressed = r.clone();
+        readdressed.addresses = vec!["10.1.2.3".into()];
+        assert_ne!(asset_hash(&r), asset_hash(&readdressed));
     }
 
     /// The hash is stored: computed without copying the record, it must stay the FNV-1a of
@@ -463,6 +558,7 @@ mod tests {
             phase: Phase::InService,
             status_mapped: true,
             rated_power_w: Some(65.5),
+            addresses: vec!["10.1.2.7".into(), "fe80::7".into()],
             modified_at: Some("2024-01-01 00:00:00".into()),
             purchase: Some(PurchaseRecord {
                 amount_cents: Some(80_000),

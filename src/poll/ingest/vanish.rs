@@ -22,7 +22,12 @@ pub(super) async fn apply(
     now: i64,
     out: &mut PageOutcome,
 ) -> Result<(), StoreError> {
-    let unseen = tx.unseen_assets(&cx.source, &cx.sync_id).await?;
+    // A sync that began on an empty source marked every asset stored since as seen: the
+    // scan of them all would find none to vanish.
+    let unseen = match cx.first_import {
+        Some(_) => Vec::new(),
+        None => tx.unseen_assets(&cx.source, &cx.sync_id).await?,
+    };
     let holds = tx.vanish_holds(&cx.source).await?;
     if unseen.is_empty() {
         for item_type in holds.keys() {

@@ -5,7 +5,7 @@
 use crate::report::format::{csv_line, plain};
 
 use super::ReenReport;
-use super::{csv_agec, csv_fleet, csv_printing};
+use super::{csv_agec, csv_fleet, csv_mail, csv_printing};
 
 pub(super) const DEVICES: &str = "devices";
 const RATIO: &str = "ratio";
@@ -51,14 +51,17 @@ impl Sheet {
 pub(super) fn render(r: &ReenReport) -> String {
     let mut s = Sheet(csv_line(&["section", "indicator", "value", "unit", "note"]));
     report(&mut s, r);
+    years(&mut s, r);
     reen(&mut s, r);
     deee(&mut s, r);
     donations(&mut s, r);
     csv_fleet::footprint(&mut s, r);
     csv_fleet::lifespan(&mut s, r);
+    csv_fleet::age_bands(&mut s, r);
     csv_fleet::coverage(&mut s, r);
     csv_agec::agec(&mut s, r);
     csv_printing::printing(&mut s, r);
+    csv_mail::mail(&mut s, r);
     s.0
 }
 
@@ -84,6 +87,51 @@ fn report(s: &mut Sheet, r: &ReenReport) {
         "the year is not over: figures to date"
     };
     s.boolean("report", "complete", Some(r.complete), note);
+}
+
+/// One row per figure and year of the trend, `{year}.` before each name: the REEN rate and
+/// its target, the year's exits, and the fleet at the year's end where parcd's history
+/// reaches it.
+fn years(s: &mut Sheet, r: &ReenReport) {
+    let sec = "trend";
+    for y in r.years {
+        let p = y.year;
+        s.count(sec, &format!("{p}.retired_b"), y.reen.retired, DEVICES, "");
+        s.count(sec, &format!("{p}.reused_a"), y.reen.reused, DEVICES, "");
+        s.ratio(sec, &format!("{p}.reuse_rate"), y.reen.rate, "A / B");
+        s.ratio(
+            sec,
+            &format!("{p}.reuse_target"),
+            y.reen.target.map(|t| t.min.fraction()),
+            "décret 2023-266",
+        );
+        s.count(sec, &format!("{p}.exits"), y.deee.exits, DEVICES, "");
+        if let Some(f) = &y.fleet {
+            let on = f.on.to_string();
+            s.row(sec, &format!("{p}.fleet_on"), on, "date", "");
+            s.count(
+                sec,
+                &format!("{p}.in_service"),
+                f.total.in_service,
+                DEVICES,
+                "",
+            );
+            let (_, _, total) = super::parts(&f.total, crate::footprint::Criterion::Gwp);
+            s.row(
+                sec,
+                &format!("{p}.total_kgco2e_per_year"),
+                crate::report::format::quantity(total),
+                "kgCO2e/year",
+                "",
+            );
+            s.years(
+                sec,
+                &format!("{p}.age_mean_years"),
+                f.total.age_mean_years,
+                "",
+            );
+        }
+    }
 }
 
 fn reen(s: &mut Sheet, r: &ReenReport) {

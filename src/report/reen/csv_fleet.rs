@@ -142,6 +142,35 @@ pub(super) fn lifespan(s: &mut Sheet, r: &ReenReport) {
     }
 }
 
+/// The age pyramid: in-service devices per age band, for the fleet and each class;
+/// `age_0_1_years` … `age_8_10_years`, `age_10_plus_years`, and those of unknown age.
+pub(super) fn age_bands(s: &mut Sheet, r: &ReenReport) {
+    let sec = "age_bands";
+    let rows = |s: &mut Sheet, prefix: &str, g: &Group| {
+        for b in &g.age_bands {
+            let name = match b.to_years {
+                Some(to) => format!("{prefix}age_{}_{to}_years", b.from_years),
+                None => format!("{prefix}age_{}_plus_years", b.from_years),
+            };
+            s.count(sec, &name, b.devices, DEVICES, "in service");
+        }
+        let known: u64 = g.age_bands.iter().map(|b| b.devices).sum();
+        s.count(
+            sec,
+            &format!("{prefix}age_unknown"),
+            g.in_service.saturating_sub(known),
+            DEVICES,
+            "in service, no usable date",
+        );
+    };
+    rows(s, "", &r.indicators.total);
+    for (class, g) in &r.indicators.by_class {
+        if g.in_service > 0 {
+            rows(s, &format!("{class}."), g);
+        }
+    }
+}
+
 pub(super) fn coverage(s: &mut Sheet, r: &ReenReport) {
     let t = &r.indicators.total;
     let sec = "coverage";

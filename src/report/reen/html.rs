@@ -11,7 +11,7 @@ use crate::report::format::{
 };
 
 use super::ReenReport;
-use super::{html_agec, html_fleet, html_law, html_printing};
+use super::{html_agec, html_fleet, html_law, html_mail, html_printing, html_years};
 
 /// Sober, printable, readable on a phone; the accent is the French State's blue.
 const STYLE: &str = "\
@@ -32,20 +32,25 @@ h3{font-size:1.05rem;margin-top:1.5rem}\
 table{border-collapse:collapse;width:100%;margin:1rem 0;font-variant-numeric:tabular-nums}\
 th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 thead th{background:#f0f0f6;font-weight:600}\
-.n{text-align:right;white-space:nowrap}\
+.n{text-align:right;white-space:nowrap}th.n{white-space:normal}\
 tr.total th,tr.total td{font-weight:600;border-top:2px solid #999}\
 .cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem}\
 .cards li{border:1px solid #ddd;border-top:4px solid #000091;padding:.7rem .9rem}\
 .cards .k,.cards .s{display:block;color:#444;font-size:.9rem}\
 .cards .v{display:block;font-size:1.5rem;font-weight:700}\
 footer{margin-top:3rem;color:#666;font-size:.85rem}\
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}";
+figure{margin:1rem 0}figcaption{font-weight:600}svg{width:100%;max-width:40rem;height:auto;display:block}\
+.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.9rem}\
+.legend span{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:-2px;border:1px solid #1e1e1e}\
+@media print{@page{size:A4;margin:14mm}body{margin:0;max-width:none}\
+table{font-size:8.5pt}th,td{padding:.2rem .3rem}.n{white-space:normal}h2{break-after:avoid}table,figure{break-inside:avoid}}";
 
 pub(super) fn render(r: &ReenReport) -> String {
     let mut out = String::with_capacity(48 * 1024);
     head(&mut out, r);
     out.push_str("<main>\n");
     summary(&mut out, r);
+    html_years::years_section(&mut out, r);
     html_law::reen(&mut out, r);
     html_law::deee(&mut out, r);
     html_law::donations(&mut out, r);
@@ -54,6 +59,7 @@ pub(super) fn render(r: &ReenReport) -> String {
     html_fleet::ages(&mut out, r);
     html_fleet::coverage(&mut out, r);
     html_printing::printing(&mut out, r);
+    html_mail::mail(&mut out, r);
     method(&mut out, r);
     out.push_str("</main>\n<footer><p>Document produit par parcd à partir de l'inventaire du parc informatique.</p></footer>\n</body>\n</html>\n");
     out

@@ -114,6 +114,7 @@ pub(super) fn agec(out: &mut String, r: &ReenReport) {
             ),
         );
     }
+    out.push_str(&super::html_charts::agec(r));
     if a.categories.is_empty() {
         para(
             out,

@@ -146,6 +146,7 @@ fn age_row(name: String, g: &Group) -> Vec<String> {
 pub(super) fn ages(out: &mut String, r: &ReenReport) {
     let ind = r.indicators;
     open(out, "durees", "Âge et durée de vie du matériel");
+    out.push_str(&super::html_charts::ages(r));
     let rows: Vec<Vec<String>> = ind
         .by_class
         .iter()
@@ -175,7 +176,48 @@ pub(super) fn ages(out: &mut String, r: &ReenReport) {
          fabrication est réparti ; garder un appareil au-delà n'ajoute plus d'impact de \
          fabrication.",
     );
+    pyramid(out, r);
     close(out);
+}
+
+/// The devices in service by age band and class: the chart and its table.
+fn pyramid(out: &mut String, r: &ReenReport) {
+    let chart = super::html_charts::pyramid(r);
+    if chart.is_empty() {
+        return;
+    }
+    let ind = r.indicators;
+    out.push_str("<h3>Pyramide des âges</h3>\n");
+    out.push_str(&chart);
+    let row = |name: String, g: &Group| {
+        let known: u64 = g.age_bands.iter().map(|b| b.devices).sum();
+        let mut cells = vec![name];
+        cells.extend(g.age_bands.iter().map(|b| fr_count(b.devices)));
+        cells.push(fr_count(g.in_service.saturating_sub(known)));
+        cells.push(fr_count(g.in_service));
+        cells
+    };
+    let rows: Vec<Vec<String>> = ind
+        .by_class
+        .iter()
+        .filter(|(_, g)| g.in_service > 0)
+        .map(|(class, g)| row(class_name(class), g))
+        .collect();
+    let labels: Vec<String> = ind
+        .total
+        .age_bands
+        .iter()
+        .map(super::html_charts::band_label)
+        .collect();
+    let mut head: Vec<&str> = vec!["Type de matériel"];
+    head.extend(labels.iter().map(String::as_str));
+    head.extend(["Âge inconnu", "En service"]);
+    table(
+        out,
+        &head,
+        &rows,
+        Some(&row("Ensemble du parc".into(), &ind.total)),
+    );
 }
 
 pub(super) fn coverage(out: &mut String, r: &ReenReport) {

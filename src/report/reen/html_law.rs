@@ -45,6 +45,7 @@ pub(super) fn reen(out: &mut String, r: &ReenReport) {
         ),
     };
     para(out, "lead", &lead);
+    out.push_str(&super::html_charts::reen(r));
     para(
         out,
         "",
@@ -130,6 +131,7 @@ pub(super) fn deee(out: &mut String, r: &ReenReport) {
                 r.year
             ),
         );
+        out.push_str(&super::html_charts::deee(r));
         table(
             out,
             &["Filière", "Appareils", "Part des sorties"],

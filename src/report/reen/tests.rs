@@ -83,6 +83,8 @@ fn empty() -> Review {
         agec: year_shares(&AgecRules::default(), &[], YEAR, d(YEAR, 6, 30)),
         indicators: engine.snapshot(),
         printing: None,
+        mail: None,
+        years: Vec::new(),
     }
 }
 
@@ -123,6 +125,23 @@ fn the_page_is_french_and_self_contained() {
         assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
     }
     assert!(html.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn the_review_draws_its_rate_exits_and_ages_with_their_figures_in_words() {
+    let f = Review::closed();
+    let html = reen_html(&f.report(None, true));
+    for id in ["graphique-reen", "graphique-deee", "graphique-ages"] {
+        assert!(
+            html.contains(&format!(r#"<figure class="chart" id="{id}">"#)),
+            "{id}"
+        );
+        assert!(
+            html.contains(&format!(r#"aria-labelledby="{id}-t {id}-d""#)),
+            "{id}"
+        );
+    }
+    assert!(html.contains("Matériel réformé parti en réemploi : 37,5\u{a0}%, minimum 50,0\u{a0}%"));
 }
 
 #[test]
@@ -389,4 +408,165 @@ fn the_printing_section_shows_each_entity_with_the_factors_cited() {
     assert!(html.contains("ADEME Base Empreinte"));
     // No printing figures, no section.
     assert!(!reen_html(&empty().report(None, true)).contains("id=\"impression\""));
+}
+
+#[test]
+fn the_mail_section_shows_entities_and_the_three_scenarios_with_their_sources() {
+    let f = Review::closed();
+    let c = cells(&reen_csv(&f.report(None, true)));
+    assert_eq!(value(&c, "mail", "mailboxes"), "43");
+    assert_eq!(value(&c, "mail", "stored_bytes"), "13000000000");
+    assert_eq!(value(&c, "mail", "sent_messages"), "500");
+    assert_eq!(value(&c, "mail", "received_messages"), "1800");
+    assert_eq!(value(&c, "mail_entity", "Mairie.received_messages"), "1800");
+    // The school's INBOXes were not counted: no figure, not a zero.
+    assert_eq!(
+        value(&c, "mail_entity", "École <Jules Ferry>.received_messages"),
+        ""
+    );
+    // 12 GB over 120 agents.
+    assert_eq!(
+        value(&c, "mail_entity", "Mairie.stored_bytes_per_agent"),
+        "100000000"
+    );
+    assert_eq!(
+        value(&c, "mail_domain", "ecole.fr.attachment_share"),
+        "0.25"
+    );
+    assert_eq!(value(&c, "mail", "attachment_share"), "0.25");
+    // The ADEME model's 52.1 g per GB-year, 13 GB for the year.
+    let high: f64 = value(&c, "mail", "storage_kgco2e.high").parse().unwrap();
+    assert!((high - 13.0 * 0.0521).abs() < 0.01, "{high}");
+    let low: f64 = value(&c, "mail", "storage_kgco2e.low").parse().unwrap();
+    let central: f64 = value(&c, "mail", "storage_kgco2e.central").parse().unwrap();
+    assert!(low < central && central < high);
+    // Nothing sent from the school: no transfer figure, not a zero.
+    assert_eq!(
+        value(
+            &c,
+            "mail_entity",
+            "École <Jules Ferry>.transfer_kgco2e.central"
+        ),
+        ""
+    );
+    let (_, unit, note) = &c[&("mail_factors".to_string(), "storage.high".to_string())];
+    assert_eq!(unit, "kgCO2e/GB/year");
+    assert!(note.contains("ADEME publicodes-acv-numerique"), "{note}");
+
+    let html = reen_html(&f.report(None, true));
+    assert!(html.contains("<section id=\"messagerie\">"));
+    assert!(html.contains("École &lt;Jules Ferry&gt;"));
+    assert!(html.contains("Stockage, scénario central"));
+    assert!(html.contains("NegaOctet"));
+    assert!(html.contains("1\u{202f}800 messages reçus"));
+    assert!(html.contains(">Messages reçus</th>"));
+    let section = &html[html.find("id=\"messagerie\"").unwrap()..];
+    assert!(!section[..section.find("</section>").unwrap()].contains('@'));
+}
+
+#[test]
+fn the_review_draws_the_years_the_reen_schedule_and_the_age_pyramid_with_their_figures() {
+    let f = Review::closed();
+    let html = reen_html(&f.report(None, true));
+    for id in [
+        "graphique-tendance",
+        "graphique-reen-annees",
+        "graphique-pyramide",
+    ] {
+        assert!(
+            html.contains(&format!(r#"<figure class="chart" id="{id}">"#)),
+            "{id}"
+        );
+        assert!(
+            html.contains(&format!(r#"aria-labelledby="{id}-t {id}-d""#)),
+            "{id}"
+        );
+    }
+    assert!(html.contains(r#"<section id="tendance">"#));
+    // Each year of the decree against its own target: none retired in 2023, 0 of 5 in
+    // 2024 (against 35 %), 3 of 8 in 2025 (against 50 %).
+    assert!(
+        html.contains(
+            "2023 : réemploi du matériel réformé : sans objet, minimum 25,0\u{a0}% ; \
+             2024 : réemploi du matériel réformé : 0,0\u{a0}%, minimum 35,0\u{a0}% ; \
+             2025 : réemploi du matériel réformé : 37,5\u{a0}%, minimum 50,0\u{a0}%"
+        ),
+        "{html}"
+    );
+    // The trend's points are the fleet's footprint at each year's end the history reaches.
+    let gwp = |g: &crate::indicators::Group| g.embodied_per_year["gwp"] + g.use_per_year["gwp"];
+    let by_year: Vec<(i32, f64)> = f
+        .years
+        .iter()
+        .filter_map(|y| y.fleet.as_ref().map(|fl| (y.year, gwp(&fl.total))))
+        .collect();
+    assert_eq!(
+        by_year.len(),
+        2,
+        "2024 and 2025, not 2023 (before the history)"
+    );
+    let desc = html
+        .split(r#"<desc id="graphique-tendance-d">"#)
+        .nth(1)
+        .and_then(|s| s.split("</desc>").next())
+        .unwrap();
+    let want: Vec<String> = by_year
+        .iter()
+        .map(|(y, v)| format!("{y} : {} kgCO2e/an", crate::report::format::fr_quantity(*v)))
+        .collect();
+    assert_eq!(desc, want.join(" ; "));
+    // The pyramid: the oldest band on top; each band's total is the fleet's.
+    let bands: Vec<u64> = f
+        .indicators
+        .total
+        .age_bands
+        .iter()
+        .map(|b| b.devices)
+        .collect();
+    assert_eq!(bands, [0, 1, 0, 3, 0, 0, 0, 0, 1, 0]);
+    let desc = html
+        .split(r#"<desc id="graphique-pyramide-d">"#)
+        .nth(1)
+        .and_then(|s| s.split("</desc>").next())
+        .unwrap();
+    assert!(
+        desc.starts_with("10 ans et plus : 0 ; 8 à 10 ans : 1 (Ordinateurs fixes 1)"),
+        "{desc}"
+    );
+    assert!(
+        desc.contains("3 à 4 ans : 3 (")
+            && desc.ends_with("Moins d&#39;1 an : 0")
+            && desc.contains("1 à 2 ans : 1 (Ordinateurs portables 1)"),
+        "{desc}"
+    );
+    // The pyramid's table gives every class and the unknown ages.
+    assert!(html.contains("<th scope=\"col\" class=\"n\">Âge inconnu</th>"));
+}
+
+#[test]
+fn the_csv_carries_the_years_and_the_age_bands() {
+    let f = Review::closed();
+    let c = cells(&reen_csv(&f.report(None, true)));
+    assert_eq!(value(&c, "trend", "2023.reuse_rate"), "");
+    assert_eq!(value(&c, "trend", "2023.reuse_target"), "0.25");
+    assert_eq!(value(&c, "trend", "2024.reuse_rate"), "0");
+    assert_eq!(value(&c, "trend", "2024.retired_b"), "5");
+    assert_eq!(value(&c, "trend", "2025.reuse_rate"), "0.375");
+    assert_eq!(value(&c, "trend", "2025.reuse_target"), "0.5");
+    assert_eq!(value(&c, "trend", "2024.fleet_on"), "2024-12-31");
+    assert_eq!(value(&c, "trend", "2025.in_service"), "5");
+    assert!(!c.contains_key(&("trend".to_string(), "2023.in_service".to_string())));
+    assert_eq!(value(&c, "age_bands", "age_3_4_years"), "3");
+    assert_eq!(value(&c, "age_bands", "age_10_plus_years"), "0");
+    assert_eq!(value(&c, "age_bands", "age_unknown"), "0");
+    assert_eq!(value(&c, "age_bands", "desktop.age_8_10_years"), "1");
+    assert_eq!(value(&c, "age_bands", "laptop.age_1_2_years"), "1");
+}
+
+#[test]
+fn a_review_without_history_or_ages_has_no_trend_and_no_pyramid() {
+    let f = empty();
+    let html = reen_html(&f.report(None, true));
+    assert!(!html.contains("id=\"tendance\""));
+    assert!(!html.contains("graphique-pyramide"));
 }
