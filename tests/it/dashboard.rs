@@ -5,21 +5,12 @@
 //! deploy/prometheus and deploy/grafana say.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::helpers::{EmptyDb, ParcdProcess, eventually, free_port};
+use crate::helpers::{EmptyDb, ParcdProcess, eventually, free_port, within};
 use crate::on_both_backends;
-
-/// Kills the Prometheus server when the test ends, even on a failed assertion.
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::prometheus_server::Prometheus;
 
 fn root() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -58,18 +49,6 @@ fn with_variables(expr: &str) -> String {
     ["$dsi", "$class", "$source", "$entity"]
         .iter()
         .fold(expr.to_string(), |e, v| e.replace(v, ".*"))
-}
-
-async fn query(prom: &str, expr: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{prom}/api/v1/query"))
-        .query(&[("query", expr)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn every_panel_of_the_dashboard_answers_on_the_demo(db: EmptyDb) {
@@ -123,29 +102,13 @@ default_origin = "new"
         port,
     );
 
-    let prom_port = free_port();
-    let prom_config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &prom_config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: parcd\n    static_configs:\n      - targets: ['{listen}']\n        labels:\n          dsi: valdelys\n"
+    let prom = Prometheus::start(
+        dir.path(),
+        &format!(
+            "  - job_name: parcd\n    static_configs:\n      - targets: ['{listen}']\n        labels:\n          dsi: valdelys\n"
         ),
     )
-    .unwrap();
-    let _prometheus = Killed(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", prom_config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus is installed (tests/run.sh installs it)"),
-    );
-    let prom = format!("http://127.0.0.1:{prom_port}");
+    .await;
 
     // The demo's configuration took the tables of --config.
     eventually(30, "the demo writes its configuration", || async {
@@ -167,9 +130,9 @@ default_origin = "new"
         "count_over_time(parcd_build_info[5m]) > 30",
     ];
     let waiting = std::cell::RefCell::new(String::new());
-    eventually(150, "Prometheus has the demo's figures", || async {
+    let filled = within(150, || async {
         for expr in ready {
-            let v = query(&prom, expr).await;
+            let v = prom.query(expr).await;
             if v["data"]["result"].as_array().is_none_or(Vec::is_empty) {
                 *waiting.borrow_mut() = expr.to_string();
                 return false;
@@ -178,6 +141,11 @@ default_origin = "new"
         true
     })
     .await;
+    assert!(
+        filled,
+        "timed out after 150 s waiting for the demo's figures in Prometheus; still empty: {}",
+        waiting.borrow()
+    );
 
     let dash = dashboard();
     let may_be_empty: BTreeMap<(&str, &str), &str> = MAY_BE_EMPTY
@@ -191,7 +159,7 @@ default_origin = "new"
         for target in panel["targets"].as_array().into_iter().flatten() {
             let expr = with_variables(target["expr"].as_str().unwrap());
             let ref_id = target["refId"].as_str().unwrap();
-            let v = query(&prom, &expr).await;
+            let v = prom.query(&expr).await;
             assert_eq!(v["status"], "success", "{title} {ref_id}: {expr}: {v}");
             checked += 1;
             let answered = v["data"]["result"]
@@ -225,15 +193,7 @@ default_origin = "new"
         };
         let inner = &q["label_values(".len()..q.len() - 1];
         let (selector, label) = inner.rsplit_once(", ").unwrap();
-        let v: Value = reqwest::Client::new()
-            .get(format!("{prom}/api/v1/series"))
-            .query(&[("match[]", with_variables(selector).as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = prom.series(&with_variables(selector)).await;
         let values: Vec<&str> = v["data"]
             .as_array()
             .unwrap()

@@ -39,6 +39,7 @@
 //! does not answer, which needs a source (SQLite) to get that far.
 
 mod helpers;
+mod prometheus_server;
 
 mod agec;
 mod agec_alerts;

@@ -5,17 +5,9 @@ use std::process::{Command, Stdio};
 
 use parcd::config::Config;
 
-use crate::helpers::{Daemon, TestDb, config_text, eventually, free_port, glpi};
+use crate::helpers::{Daemon, TestDb, config_text, eventually, glpi};
 use crate::on_both_backends;
-
-/// Kills the Prometheus server when the test ends, even on a failed assertion.
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::prometheus_server::Prometheus;
 
 async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint(db: TestDb) {
     let sim = glpi(250).await;
@@ -25,45 +17,21 @@ async fn a_real_prometheus_scrapes_the_fleet_and_promtool_finds_no_lint(db: Test
     let parcd_addr = daemon.addr;
 
     let dir = tempfile::tempdir().unwrap();
-    let prom_port = free_port();
-    let prom_config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &prom_config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: parcd\n    static_configs:\n      - targets: ['{parcd_addr}']\n"
-        ),
+    let prom = Prometheus::start(
+        dir.path(),
+        &format!("  - job_name: parcd\n    static_configs:\n      - targets: ['{parcd_addr}']\n"),
     )
-    .unwrap();
-    let _prometheus = Killed(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", prom_config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus is installed (tests/run.sh installs it)"),
-    );
+    .await;
 
-    let query = format!("http://127.0.0.1:{prom_port}/api/v1/query?query=sum(parcd_assets)");
     eventually(60, "Prometheus has scraped the whole fleet", || async {
-        let Ok(resp) = reqwest::get(&query).await else {
-            return false;
-        };
-        let Ok(v) = resp.json::<serde_json::Value>().await else {
-            return false;
-        };
+        let v = prom.query("sum(parcd_assets)").await;
         v["data"]["result"][0]["value"][1]
             .as_str()
             .and_then(|s| s.parse::<f64>().ok())
             == Some(n as f64)
     })
     .await;
-    let up = format!("http://127.0.0.1:{prom_port}/api/v1/query?query=parcd_source_up");
-    let v: serde_json::Value = reqwest::get(&up).await.unwrap().json().await.unwrap();
+    let v = prom.query("parcd_source_up").await;
     assert_eq!(v["data"]["result"][0]["metric"]["source"], "glpi");
 
     // promtool's lint: naming, units, _total on counters, help texts.
