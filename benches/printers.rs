@@ -1,8 +1,10 @@
 //! SNMP printers benchmark (`cargo bench --bench printers`).
 //!
-//! One full round over 1,000 simulated printers, 5 % of them silent, through the real
-//! connector and `run_sync`, into SQLite and into PostgreSQL: wall seconds, readings stored
-//! per second, peak RSS and parcd's CPU seconds. The printers are snmpsimd (the real agent
+//! Two rounds of one connector over 1,000 simulated printers, 5 % of them silent, through
+//! the real connector and `run_sync`, into SQLite and into PostgreSQL: wall seconds,
+//! readings stored per second, peak RSS and parcd's CPU seconds of each. The first round
+//! reads every printer in full and leaves its plan; the next asks only what the plans name,
+//! as every round of a running daemon after its first does. The printers are snmpsimd (the real agent
 //! of the tests) on 127.0.0.1, one UDP port each: every port serves its own data file
 //! (snmpsimd picks the file by community and transport, `parc/1.3.6.1.6.1.1.<n>.snmprec`),
 //! two thirds of them an HP mono laser and one third a Ricoh A3 colour MFP with the PWG
@@ -14,7 +16,7 @@
 //!
 //! Figures that do not depend on the machine's load come first: the requests the connector
 //! sends to read one printer of each model, and the objects the agent answers (counted by a
-//! relay between them). Then the agent's own pace, without parcd: GETs of one object,
+//! relay between them), in the first round and the next. Then the agent's own pace, without parcd: GETs of one object,
 //! `concurrency` at a time over snmp2 directly, as many as a round sends. Then the rounds;
 //! and the same rounds against parcd's in-process demo agent (the `parcd demo` printers,
 //! in a child process), which shows parcd's own limit rather than snmpsimd's.
@@ -85,25 +87,35 @@ async fn child_round(db: &str, source: &str) {
         connector: build_connector(&source.connector).expect("connector"),
         config: source,
     };
-    let (_tx, stop) = tokio::sync::watch::channel(false);
-    let start = Instant::now();
-    let report = run_sync(&store, &rt, SyncMode::Full, &mut |_| {}, stop)
-        .await
-        .expect("a round with printers answering succeeds");
-    let secs = start.elapsed().as_secs_f64();
-    let responding = store
-        .readings_as_of("responding", i64::MAX)
-        .await
-        .expect("readings");
-    let answered = responding.iter().filter(|r| r.value >= 1.0).count();
-    println!(
-        "seconds={secs} readings={} stored={} answered={answered} silent={} rss_kb={} cpu={}",
-        report.readings,
-        report.readings_new,
-        responding.len() - answered,
-        peak_rss_kb(),
-        cpu_seconds()
-    );
+    // Two rounds of one connector: the first reads each printer in full and leaves its
+    // plan, the next asks what the plans name (a daemon's every round after its first).
+    let mut cpu_before = 0.0;
+    for round in ["first", "next"] {
+        let (_tx, stop) = tokio::sync::watch::channel(false);
+        let start = Instant::now();
+        let report = run_sync(&store, &rt, SyncMode::Full, &mut |_| {}, stop)
+            .await
+            .expect("a round with printers answering succeeds");
+        let secs = start.elapsed().as_secs_f64();
+        let responding = store
+            .readings_as_of("responding", i64::MAX)
+            .await
+            .expect("readings");
+        let answered = responding.iter().filter(|r| r.value >= 1.0).count();
+        let cpu = cpu_seconds();
+        println!(
+            "round={round} seconds={secs} readings={} stored={} answered={answered} silent={} \
+             rss_kb={} cpu={}",
+            report.readings,
+            report.readings_new,
+            responding.len() - answered,
+            peak_rss_kb(),
+            cpu - cpu_before
+        );
+        cpu_before = cpu;
+        // Readings are stored by the second: the next round's must be another second's.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
     store.close().await;
 }
 
@@ -241,7 +253,14 @@ fn start_agents(printers: usize, processes: usize, v2c_arch: bool) -> Agents {
         let mut args = Vec::new();
         let mine = (p * per)..((p + 1) * per).min(printers);
         for (transport, n) in mine.enumerate() {
-            let port = free_udp_port();
+            // A port found free is released at once and may be found again: two printers
+            // on one port would leave one of them unanswered, counted as missed.
+            let port = loop {
+                let port = free_udp_port();
+                if !ports.contains(&port) {
+                    break port;
+                }
+            };
             let file = files.join(format!("1.3.6.1.6.1.1.{transport}.snmprec"));
             std::fs::write(&file, printer_file(n, &templates)).unwrap();
             set_mode(&file, 0o644);
@@ -422,9 +441,10 @@ impl Relay {
     }
 }
 
-/// One round through relays over the first printer of each model: (requests, objects
-/// answered) per printer, in the order of `models`.
-async fn count_requests(models: &[(&str, u16)]) -> Vec<(usize, usize)> {
+/// Two rounds of one connector through relays over the first printer of each model:
+/// (requests, objects answered) per printer and round, the first round's first, in the
+/// order of `models`.
+async fn count_requests(models: &[(&str, u16)]) -> Vec<[(usize, usize); 2]> {
     let mut relays = Vec::new();
     for (_, port) in models {
         relays.push(Relay::start(*port).await);
@@ -439,29 +459,50 @@ async fn count_requests(models: &[(&str, u16)]) -> Vec<(usize, usize)> {
     ))
     .expect("count config");
     let connector = build_connector(&config.sources[0].connector).expect("connector");
-    let page = connector
-        .poll(PollRequest {
-            mode: SyncMode::Full,
-            cursor: None,
-            inventory: &[],
-        })
-        .await
-        .expect("a round");
-    let read = page
-        .readings
-        .iter()
-        .filter(|r| r.quantity == "responding" && r.value >= 1.0)
-        .count();
-    assert_eq!(read, models.len(), "every counted printer answers");
-    relays
-        .into_iter()
-        .map(|r| {
-            r.task.abort();
-            (
-                r.requests.load(Ordering::Relaxed),
-                r.answered.load(Ordering::Relaxed),
-            )
-        })
+    let count = |relays: &[Relay]| -> Vec<(usize, usize)> {
+        relays
+            .iter()
+            .map(|r| {
+                (
+                    r.requests.load(Ordering::Relaxed),
+                    r.answered.load(Ordering::Relaxed),
+                )
+            })
+            .collect()
+    };
+    let mut rounds = Vec::new();
+    let mut cursor = None;
+    for _ in 0..2 {
+        let before = count(&relays);
+        let page = connector
+            .poll(PollRequest {
+                mode: SyncMode::Full,
+                cursor: cursor.as_ref(),
+                inventory: &[],
+            })
+            .await
+            .expect("a round");
+        let read = page
+            .readings
+            .iter()
+            .filter(|r| r.quantity == "responding" && r.value >= 1.0)
+            .count();
+        assert_eq!(read, models.len(), "every counted printer answers");
+        let after = count(&relays);
+        rounds.push(
+            before
+                .iter()
+                .zip(after)
+                .map(|((r0, a0), (r1, a1))| (r1 - r0, a1 - a0))
+                .collect::<Vec<_>>(),
+        );
+        cursor = Some(page.cursor);
+    }
+    for r in &relays {
+        r.task.abort();
+    }
+    (0..models.len())
+        .map(|n| [rounds[0][n], rounds[1][n]])
         .collect()
 }
 
@@ -578,53 +619,65 @@ async fn rounds(
 ) {
     let only_db = std::env::var("PARCD_BENCH_DB").ok();
     println!(
-        "{:<10} {:>10} {:>12} {:>14} {:>12} {:>10} {:>8}",
-        "database", "seconds", "readings", "readings/s", "peak RSS MB", "parcd CPU s", "missed"
+        "{:<10} {:<6} {:>9} {:>10} {:>12} {:>12} {:>10} {:>7}",
+        "database", "round", "seconds", "readings", "readings/s", "peak RSS MB", "CPU s", "missed"
     );
     for backend in ["sqlite", "postgres"] {
         if only_db.as_deref().is_some_and(|d| d != backend) {
             continue;
         }
-        let (mut secs, mut rss, mut stored) = (Vec::new(), Vec::new(), 0.0);
-        let (mut missed, mut cpu) = (Vec::new(), Vec::new());
+        // By round (first, next): wall seconds, CPU seconds, missed printers, readings.
+        let mut secs = [Vec::new(), Vec::new()];
+        let mut cpu = [Vec::new(), Vec::new()];
+        let mut missed = [Vec::new(), Vec::new()];
+        let mut stored = [0.0; 2];
+        let mut rss = Vec::new();
         for _ in 0..runs {
             let index = ROUND.fetch_add(1, Ordering::Relaxed);
             let db = fresh_db(backend, index, dir).await;
             let (text, warnings) = run_child_logged(exe, &["round", &db, source]);
-            // The silent sockets, and any answering printer the agent left unanswered
-            // (counted in `missed`).
-            assert!(field(&text, "silent=") as usize >= silent, "{text}");
-            // A printer the overloaded agent answered in part reads as not a printer (its
-            // tables came back empty) or not at all: counted, and said.
-            let answered = field(&text, "answered=") as usize;
-            missed.push(answering - answered);
-            if answered < answering {
-                let first = warnings
-                    .lines()
-                    .find(|l| {
-                        l.contains("not a printer")
-                            || l.contains("printer not read") && !l.contains("timeout")
-                    })
-                    .unwrap_or("");
-                eprintln!(
-                    "{backend}: {} answering printers not read; {first}",
-                    answering - answered
-                );
+            let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("round=")).collect();
+            assert_eq!(lines.len(), 2, "two rounds: {text}");
+            for (n, line) in lines.iter().enumerate() {
+                // The silent sockets, and any answering printer the agent left unanswered
+                // (counted in `missed`).
+                assert!(field(line, "silent=") as usize >= silent, "{line}");
+                let answered = field(line, "answered=") as usize;
+                missed[n].push(answering - answered);
+                if answered < answering {
+                    // A printer the overloaded agent answered in part reads as not a
+                    // printer (its tables came back empty) or not at all: counted, and said.
+                    let first = warnings
+                        .lines()
+                        .find(|l| {
+                            l.contains("not a printer")
+                                || l.contains("printer not read") && !l.contains("timeout")
+                        })
+                        .unwrap_or("");
+                    eprintln!(
+                        "{backend}: {} answering printers not read; {first}",
+                        answering - answered
+                    );
+                }
+                cpu[n].push(field(line, "cpu="));
+                stored[n] = field(line, "stored=");
+                assert_eq!(stored[n], field(line, "readings="), "every reading new");
+                secs[n].push(field(line, "seconds="));
             }
-            cpu.push(field(&text, "cpu="));
-            stored = field(&text, "stored=");
-            assert_eq!(stored, field(&text, "readings="), "every reading new");
-            secs.push(field(&text, "seconds="));
-            rss.push(field(&text, "rss_kb=") / 1024.0);
+            rss.push(field(lines[1], "rss_kb=") / 1024.0);
         }
-        let m = median(secs);
-        println!(
-            "{backend:<10} {m:>10.2} {stored:>12.0} {:>14.0} {:>12.0} {:>10.2} {:>8}",
-            stored / m,
-            median(rss),
-            median(cpu),
-            missed.iter().max().copied().unwrap_or(0)
-        );
+        let rss = median(rss);
+        for (n, round) in ["first", "next"].iter().enumerate() {
+            let m = median(secs[n].clone());
+            println!(
+                "{backend:<10} {round:<6} {m:>9.2} {:>10.0} {:>12.0} {:>12.0} {:>10.2} {:>7}",
+                stored[n],
+                stored[n] / m,
+                rss,
+                median(cpu[n].clone()),
+                missed[n].iter().max().copied().unwrap_or(0)
+            );
+        }
     }
     println!();
 }
@@ -662,7 +715,7 @@ async fn main() {
         .map(|_| UdpSocket::bind("127.0.0.1:0").expect("a loopback port"))
         .collect();
     println!(
-        "printers benchmark: one round over {printers} printers ({silent} silent), \
+        "printers benchmark: two rounds of one connector over {printers} printers ({silent} silent), \
          timeout_ms = 1000, retries = 1, concurrency = {concurrency}; median of {runs} runs, \
          each run in its own process\n"
     );
@@ -682,11 +735,14 @@ async fn main() {
             ("Ricoh A3 MFP", agents.ports[2]),
         ];
         let counts = count_requests(&models).await;
-        for ((model, _), (requests, answered)) in models.iter().zip(&counts) {
-            println!("  {model}: {requests} requests, {answered} objects answered");
+        for ((model, _), [(r1, a1), (r2, a2)]) in models.iter().zip(&counts) {
+            println!(
+                "  {model}: first round {r1} requests, {a1} objects answered; \
+                 next rounds {r2} requests, {a2} objects"
+            );
         }
-        // Two thirds HP, one third Ricoh.
-        let per_printer = (2 * counts[0].0 + counts[1].0) as f64 / 3.0;
+        // Two thirds HP, one third Ricoh; the first round's requests.
+        let per_printer = (2 * counts[0][0].0 + counts[1][0].0) as f64 / 3.0;
         let requests = (answering as f64 * per_printer).round() as usize;
 
         // The agent alone, at the connector's concurrency, as many requests as a round.

@@ -84,6 +84,21 @@ impl Agent {
         agent
     }
 
+    /// snmpsimd serving `files` (community, .snmprec text), ready for `files[0]`'s community.
+    pub async fn snmpsim_with(files: &[(&str, &str)]) -> Agent {
+        let sim = Snmpsim::start(files, free_port());
+        let agent = Agent {
+            port: sim.port,
+            _process: Process::Snmpsim { _agent: sim },
+        };
+        agent
+            .wait_ready(&Credentials::V2c {
+                community: SecretString::from(files[0].0),
+            })
+            .await;
+        agent
+    }
+
     /// net-snmp's snmpd answering SNMPv3 authPriv (SHA, AES) as [`v3`] says.
     pub async fn snmpd() -> Agent {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -167,23 +182,30 @@ fn spawn(mut cmd: Command, port: u16, dir: tempfile::TempDir) -> Agent {
 
 pub use parcd_fakes::snmp_printers::free_udp_port as free_port;
 
-/// A relay on a free 127.0.0.1 port in front of an agent, counting the requests it passes:
-/// what reading a printer costs its agent, whatever the machine's load. Stops when dropped.
+/// A relay on a free 127.0.0.1 port in front of an agent, counting the requests it passes
+/// and the objects the agent answers: what reading a printer costs its agent, whatever the
+/// machine's load. [`Relay::switch_to`] puts another agent behind the same address, as
+/// when a printer is swapped. Stops when dropped.
 pub struct Relay {
     pub port: u16,
     requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    agent_port: std::sync::Arc<std::sync::atomic::AtomicU16>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Relay {
     pub async fn start(agent_port: u16) -> Relay {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering::Relaxed};
         use tokio::net::UdpSocket;
         let front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let back = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        back.connect(("127.0.0.1", agent_port)).await.unwrap();
         let port = front.local_addr().unwrap().port();
-        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counted = requests.clone();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let answered = Arc::new(AtomicUsize::new(0));
+        let agent = Arc::new(AtomicU16::new(agent_port));
+        let (counted, objects, to) = (requests.clone(), answered.clone(), agent.clone());
         let task = tokio::spawn(async move {
             let (mut ask, mut answer) = (vec![0u8; 65536], vec![0u8; 65536]);
             let mut client = None;
@@ -191,10 +213,13 @@ impl Relay {
                 tokio::select! {
                     Ok((n, from)) = front.recv_from(&mut ask) => {
                         client = Some(from);
-                        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let _ = back.send(&ask[..n]).await;
+                        counted.fetch_add(1, Relaxed);
+                        let _ = back.send_to(&ask[..n], ("127.0.0.1", to.load(Relaxed))).await;
                     }
-                    Ok(n) = back.recv(&mut answer) => {
+                    Ok((n, _)) = back.recv_from(&mut answer) => {
+                        if let Ok(pdu) = snmp2::Pdu::from_bytes(&answer[..n]) {
+                            objects.fetch_add(pdu.varbinds.clone().count(), Relaxed);
+                        }
                         if let Some(c) = client {
                             let _ = front.send_to(&answer[..n], c).await;
                         }
@@ -205,6 +230,8 @@ impl Relay {
         Relay {
             port,
             requests,
+            answered,
+            agent_port: agent,
             task,
         }
     }
@@ -216,6 +243,17 @@ impl Relay {
     /// Requests passed so far.
     pub fn requests(&self) -> usize {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Objects in the agent's answers so far.
+    pub fn answered(&self) -> usize {
+        self.answered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// From now on, requests go to the agent on `agent_port`.
+    pub fn switch_to(&self, agent_port: u16) {
+        self.agent_port
+            .store(agent_port, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

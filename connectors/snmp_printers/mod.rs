@@ -4,7 +4,10 @@
 //! A poll is one round over every target, `concurrency` printers at a time, each on its own
 //! UDP session; it returns one page, `done`. A printer that does not answer holds its slot
 //! `timeout × (retries + 1)` at most, gives a `responding = 0` reading and a warning with
-//! its cause, and costs the others nothing. The round fails only when no target answered
+//! its cause, and costs the others nothing: the targets that did not answer the round
+//! before (printers switched off, the silent addresses of a range) are polled `concurrency`
+//! at a time beside the others, so that waiting on them never holds up the printers that
+//! answer. The round fails only when no target answered
 //! at all, with the first target's error: then the network, the credentials or the whole
 //! site are wrong, not one printer. Its `responding = 0` readings still go to the core
 //! with the failure (`Page::failure`), so the printers show as silent while the source
@@ -16,9 +19,16 @@
 //! (`inventory.rs`): a printer whose address changed is polled at the new one, and one that
 //! left the inventory is no longer polled.
 //!
-//! Every round reads everything, so `incremental()` is false. The cursor carries the last
+//! Every round reads every printer, so `incremental()` is false. The cursor carries the last
 //! supply levels per printer, the one piece of state a round needs from the one before (to
 //! count supply replacements); it is bounded by the targets configured.
+//!
+//! A printer's first read walks its tables; it leaves a plan (`printer::Plan`, kept in
+//! memory by the connector, a day at most) of where each object it reads is, so that the
+//! next rounds ask exactly those objects in GETs: half the objects or fewer, which is the
+//! agent's work, for the same printer. A printer that no longer holds one of them (another
+//! printer at the address, a table that shrank) is read in full again in the same round;
+//! so is every printer after a restart.
 
 mod cursor;
 mod inventory;
@@ -34,8 +44,11 @@ mod agents;
 mod contract_tests;
 #[cfg(test)]
 mod demo_agent_tests;
+#[cfg(test)]
+mod plan_tests;
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -50,7 +63,7 @@ pub use normalise::{
 };
 pub use params::SnmpPrintersParams;
 use params::Target;
-use printer::Outcome;
+use printer::{Outcome, Plan};
 use session::Session;
 
 use crate::api::{Connector, Page, PollRequest, Role};
@@ -71,6 +84,9 @@ pub const KIND: Kind = Kind {
 /// The SNMP printers connector.
 pub struct SnmpPrintersConnector {
     params: Arc<SnmpPrintersParams>,
+    plans: Plans,
+    /// The targets that gave no answer in the last round, by id.
+    silent: Mutex<HashSet<String>>,
 }
 
 /// What a round asks of each target.
@@ -84,22 +100,45 @@ enum Job {
 /// What one target gave in a round: `None` for a probe.
 type Answer = (Target, Result<Option<Outcome>, ConnectorError>);
 
+/// The plan of each printer's next read, by target id (see `printer::Plan`).
+type Plans = Arc<Mutex<HashMap<String, Arc<Plan>>>>;
+
 async fn run(
     job: Job,
     target: &Target,
     p: &SnmpPrintersParams,
+    plans: &Plans,
 ) -> Result<Option<Outcome>, ConnectorError> {
     let mut s = Session::open(target, &p.credentials, p.timeout, p.retries).await?;
     match job {
         Job::Probe => s.get(&[oids::SYS_OBJECT_ID.to_vec()]).await.map(|_| None),
-        Job::Read => printer::read(&mut s).await.map(Some),
+        Job::Read => {
+            let id = target.id();
+            let plan = lock(plans).get(&id).cloned();
+            let read = printer::read(&mut s, plan.as_deref()).await?;
+            let mut plans = lock(plans);
+            match read.plan {
+                Some(new) => plans.insert(id, Arc::new(new)),
+                None => plans.remove(&id),
+            };
+            Ok(Some(read.outcome))
+        }
     }
+}
+
+/// The plans are only read and replaced whole: one left by a panicking read is still one.
+fn lock(plans: &Plans) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Plan>>> {
+    plans
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SnmpPrintersConnector {
     pub fn new(params: SnmpPrintersParams) -> Self {
         SnmpPrintersConnector {
             params: Arc::new(params),
+            plans: Plans::default(),
+            silent: Mutex::default(),
         }
     }
 
@@ -138,18 +177,31 @@ impl SnmpPrintersConnector {
         (targets, found.unaddressed.len() as u64)
     }
 
-    /// Runs `job` on every target, `concurrency` at a time; answers in the targets' order.
+    /// Runs `job` on every target, `concurrency` at a time, and as many of those silent in
+    /// the last round beside them; answers in the targets' order.
     async fn round(&self, job: Job, targets: &[Target]) -> Vec<Answer> {
-        let gate = Arc::new(Semaphore::new(self.params.concurrency));
+        let answering = Arc::new(Semaphore::new(self.params.concurrency));
+        let silent_gate = Arc::new(Semaphore::new(self.params.concurrency));
+        let silent = self
+            .silent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         let mut tasks = JoinSet::new();
         for (n, target) in targets.iter().enumerate() {
-            let (gate, params, target) = (gate.clone(), self.params.clone(), target.clone());
+            let gate = if silent.contains(&target.id()) {
+                silent_gate.clone()
+            } else {
+                answering.clone()
+            };
+            let (params, target) = (self.params.clone(), target.clone());
+            let plans = self.plans.clone();
             tasks.spawn(async move {
                 let _slot = gate
                     .acquire_owned()
                     .await
                     .expect("the gate is never closed");
-                let result = run(job, &target, &params).await;
+                let result = run(job, &target, &params, &plans).await;
                 (n, target, result)
             });
         }
@@ -162,6 +214,19 @@ impl SnmpPrintersConnector {
             }
         }
         answers.sort_by_key(|(n, _, _)| *n);
+        if let Job::Read = job {
+            let now_silent = answers
+                .iter()
+                .filter(|(_, _, r)| {
+                    matches!(r, Err(e) if e.error_type() == crate::error::ErrorType::Timeout)
+                })
+                .map(|(_, t, _)| t.id())
+                .collect();
+            *self
+                .silent
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = now_silent;
+        }
         answers.into_iter().map(|(_, t, r)| (t, r)).collect()
     }
 
@@ -276,6 +341,7 @@ impl Connector for SnmpPrintersConnector {
         let (readings, failure) = self.collect(answers, &mut memory, at);
         let polled: std::collections::BTreeSet<String> = targets.iter().map(Target::id).collect();
         memory.printers.retain(|id, _| polled.contains(id));
+        lock(&self.plans).retain(|id, _| polled.contains(id));
         Ok(Page {
             readings,
             cursor: memory.encode(),

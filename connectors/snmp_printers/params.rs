@@ -152,7 +152,7 @@ pub struct SnmpPrintersParams {
     pub timeout: Duration,
     /// Requests sent again after a timeout: a dead printer costs `timeout × (retries + 1)`.
     pub retries: u32,
-    /// Printers polled at once.
+    /// Printers polled at once; as many targets silent in the last round beside them.
     pub concurrency: usize,
     /// The port of every target that names none, and of the inventory's printers.
     pub port: u16,

@@ -5,6 +5,8 @@
 //! Objects the agent does not hold, or holds with another type than the MIB's, are left
 //! out: a printer exposes what it exposes, and one odd column never costs the others.
 
+use std::time::{Duration, Instant};
+
 use super::oids::{self, Oid, at};
 use super::session::{self, Columns, Session, Value, dotted};
 use crate::error::ConnectorError;
@@ -232,28 +234,192 @@ enum Device {
     None,
 }
 
-/// Reads a printer: one GETBULK of the system and vendor objects and the first rows of its
-/// tables (its hrDevice row among them, most often), one GET of its hrDevice row when it
-/// was not, and more GETBULKs only for longer tables.
-pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
+/// What a read gathered, before it is made a [`Printer`]: the objects of [`FIRST_OBJECTS`]
+/// and [`DEVICE_ROW`] by position (`Missing` where the agent holds none), and the rows of
+/// the printer's tables (markers, supplies, colorants, media), by OID.
+struct Gathered {
+    first: Vec<Value>,
+    device_index: u64,
+    device: Vec<Value>,
+    rows: Vec<(Vec<u64>, Value)>,
+}
+
+impl Gathered {
+    /// prtGeneralSerialNumber, else HP's own.
+    fn serial(&self) -> Option<String> {
+        text(&self.device[3]).or_else(|| text(&self.first[VENDOR + 6]))
+    }
+}
+
+/// How long a printer's [`Plan`] is trusted: a table that grew since it was made (an
+/// option fitted, a supply slot added) is seen at the next full read, at most this late.
+pub const PLAN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Where a printer's last full read found what it reads: the objects a later round asks in
+/// plain GETs, instead of looking for them again. Against a printer that answers a few
+/// dozen objects, that is half of them or less (the GETBULKs of a full read answer the
+/// first rows of every column, those past the printer's included), and a GET costs an
+/// agent less than the GETNEXTs of a walk.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Positions in [`FIRST_OBJECTS`] the printer holds.
+    first: Vec<usize>,
+    device_index: u64,
+    /// Positions in [`DEVICE_ROW`] the printer holds.
+    device: Vec<usize>,
+    /// The rows a reading is made of, those of other devices or colorants no supply names
+    /// left out.
+    rows: Vec<Vec<u64>>,
+    /// The serial read: another one is another printer, whose tables may hold more.
+    serial: Option<String>,
+    made: Instant,
+}
+
+impl Plan {
+    fn of(g: &Gathered) -> Plan {
+        let held = |values: &[Value]| {
+            values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !matches!(v, Value::Missing | Value::EndOfMibView))
+                .map(|(n, _)| n)
+                .collect()
+        };
+        let of_device = |oid: &[u64], entry: &[u64]| {
+            oid.starts_with(entry) && oid.get(entry.len() + 1) == Some(&g.device_index)
+        };
+        let colorants: Vec<Vec<u64>> = g
+            .rows
+            .iter()
+            .filter(|(oid, _)| {
+                of_device(oid, oids::PRT_SUPPLIES_ENTRY)
+                    && oid.get(oids::PRT_SUPPLIES_ENTRY.len()) == Some(&oids::SUPPLY_COLORANT_INDEX)
+            })
+            .filter_map(|(_, v)| integer(v).filter(|c| *c > 0))
+            .map(|c| at(oids::PRT_COLORANT_VALUE, &[g.device_index, c as u64]))
+            .collect();
+        let rows = g
+            .rows
+            .iter()
+            .map(|(oid, _)| oid)
+            .filter(|oid| {
+                of_device(oid, oids::PRT_MARKER_ENTRY)
+                    || of_device(oid, oids::PRT_SUPPLIES_ENTRY)
+                    || oid.starts_with(oids::PWG_MEDIA_USED_ENTRY)
+                    || colorants.contains(oid)
+            })
+            .cloned()
+            .collect();
+        Plan {
+            first: held(&g.first),
+            device_index: g.device_index,
+            device: held(&g.device),
+            rows,
+            serial: g.serial(),
+            made: Instant::now(),
+        }
+    }
+
+    /// Every object the plan asks, in the order [`Plan::gathered`] takes their values.
+    fn objects(&self) -> Vec<Vec<u64>> {
+        let first = self.first.iter().map(|n| FIRST_OBJECTS[*n].to_vec());
+        let device = self
+            .device
+            .iter()
+            .map(|n| at(DEVICE_ROW[*n], &[self.device_index]));
+        first
+            .chain(device)
+            .chain(self.rows.iter().cloned())
+            .collect()
+    }
+
+    /// The values of [`Plan::objects`] put back where a full read puts them; `None` when
+    /// the printer no longer holds one of them or gives another serial (another printer at
+    /// the address, a board replaced, a table shorter): then only a full read tells.
+    fn gathered(&self, values: Vec<Value>) -> Option<Gathered> {
+        if values
+            .iter()
+            .any(|v| matches!(v, Value::Missing | Value::EndOfMibView))
+        {
+            return None;
+        }
+        let mut values = values.into_iter();
+        let mut first = vec![Value::Missing; FIRST_OBJECTS.len()];
+        for n in &self.first {
+            first[*n] = values.next()?;
+        }
+        let mut device = vec![Value::Missing; DEVICE_ROW.len()];
+        for n in &self.device {
+            device[*n] = values.next()?;
+        }
+        let rows = self.rows.iter().cloned().zip(values).collect();
+        let g = Gathered {
+            first,
+            device_index: self.device_index,
+            device,
+            rows,
+        };
+        (g.serial() == self.serial).then_some(g)
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        self.made.elapsed() < PLAN_LIFETIME
+    }
+}
+
+/// A printer read, and the plan for its next read (none for a target that is no printer).
+pub struct Read {
+    pub outcome: Outcome,
+    pub plan: Option<Plan>,
+}
+
+/// Reads a printer: with a fresh `plan`, in GETs of the objects it names; else, or when
+/// the printer no longer holds them all, in full (see [`read_in_full`]).
+pub async fn read(s: &mut Session, plan: Option<&Plan>) -> Result<Read, ConnectorError> {
+    if let Some(plan) = plan.filter(|p| p.is_fresh()) {
+        let values = s.get_all(&plan.objects()).await?;
+        if let Some(g) = plan.gathered(values) {
+            return Ok(Read {
+                outcome: Outcome::Printer(Box::new(interpret(&g))),
+                plan: Some(plan.clone()),
+            });
+        }
+        tracing::debug!(
+            target = %s.endpoint(),
+            "the printer no longer holds what its last read found; read in full"
+        );
+    }
+    Ok(match read_in_full(s).await? {
+        Ok(g) => Read {
+            plan: Some(Plan::of(&g)),
+            outcome: Outcome::Printer(Box::new(interpret(&g))),
+        },
+        Err(sys_descr) => Read {
+            outcome: Outcome::NotAPrinter { sys_descr },
+            plan: None,
+        },
+    })
+}
+
+/// Reads a printer in full: one GETBULK of the system and vendor objects and the first rows
+/// of its tables (its hrDevice row among them, most often), one GET of its hrDevice row
+/// when it was not, and more GETBULKs only for longer tables. A target that is no printer
+/// gives its sysDescr instead.
+async fn read_in_full(s: &mut Session) -> Result<Result<Gathered, Option<String>>, ConnectorError> {
     let mut t = Tables::new();
     let first: Vec<Vec<u64>> = FIRST_OBJECTS.iter().map(|o| o.to_vec()).collect();
     let values = s.bulk(&first, &mut t.columns, FIRST_ROWS).await?;
-    let sys_descr = text(&values[SYS_DESCR]);
-    let sys_name = text(&values[SYS_NAME]);
-    let vendor = &values[VENDOR..];
-
     if let Device::NotYetKnown = t.device() {
         s.finish(&mut t.columns).await?;
     }
     let Device::At(device_index) = t.device() else {
-        return Ok(Outcome::NotAPrinter { sys_descr });
+        return Ok(Err(text(&values[SYS_DESCR])));
     };
     // The first printer row is the one read: the device types after it are not wanted.
     t.columns.close(t.device_types);
-    let i = [device_index];
     // Only an agent with the PWG counter MIB may hold its media table: a table not asked
     // of every other printer.
+    let vendor = &values[VENDOR..];
     let pwg = [0, 1, 2, 3, 10, 11]
         .iter()
         .any(|n| unsigned(&vendor[*n]).is_some());
@@ -264,18 +430,44 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
         [Some(a), Some(b), Some(c), Some(d)] => vec![a, b, c, d],
         // Not among the first rows: read at the index, with the rest of the tables.
         _ => {
-            let row: Vec<Vec<u64>> = DEVICE_ROW.iter().map(|c| at(c, &i)).collect();
+            let row: Vec<Vec<u64>> = DEVICE_ROW.iter().map(|c| at(c, &[device_index])).collect();
             s.bulk(&row, &mut t.columns, session::MORE_ROWS).await?
         }
     };
     s.finish(&mut t.columns).await?;
-    let marker_rows = t.rows_of(&[t.marker_units, t.marker_lives]);
-    let supply_rows = t.rows_of(&t.supplies);
-    let colorants = t.columns.rows(t.colorants);
-    let media_rows = t.rows_of(&t.media);
+    let mut rows = t.rows_of(&[t.marker_units, t.marker_lives]);
+    rows.extend(t.rows_of(&t.supplies));
+    rows.extend(t.columns.rows(t.colorants).iter().cloned());
+    rows.extend(t.rows_of(&t.media));
+    Ok(Ok(Gathered {
+        first: values,
+        device_index,
+        device,
+        rows,
+    }))
+}
+
+/// The rows of `g` under `entry`.
+fn under(g: &Gathered, entry: &[u64]) -> Vec<(Vec<u64>, Value)> {
+    g.rows
+        .iter()
+        .filter(|(oid, _)| oid.starts_with(entry))
+        .cloned()
+        .collect()
+}
+
+/// The printer that gathered objects describe.
+fn interpret(g: &Gathered) -> Printer {
+    let device_index = g.device_index;
+    let vendor = &g.first[VENDOR..];
+    let device = &g.device;
+    let marker_rows = under(g, oids::PRT_MARKER_ENTRY);
+    let supply_rows = under(g, oids::PRT_SUPPLIES_ENTRY);
+    let colorants = under(g, oids::PRT_COLORANT_VALUE);
+    let media_rows = under(g, oids::PWG_MEDIA_USED_ENTRY);
     let (sheets_a3, sheets_a4) = by_media_size(&media_rows);
 
-    let serial = text(&device[3]).or_else(|| text(&vendor[6]));
+    let serial = g.serial();
     let markers = rows_of(&marker_rows, oids::PRT_MARKER_ENTRY, device_index)
         .into_iter()
         .map(|(_, cols)| Marker {
@@ -325,9 +517,9 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
         sheets_a3,
         sheets_a4,
     };
-    Ok(Outcome::Printer(Box::new(Printer {
-        sys_name,
-        sys_descr,
+    Printer {
+        sys_name: text(&g.first[SYS_NAME]),
+        sys_descr: text(&g.first[SYS_DESCR]),
         device_index,
         model: text(&device[0]),
         serial,
@@ -336,7 +528,7 @@ pub async fn read(s: &mut Session) -> Result<Outcome, ConnectorError> {
         markers,
         supplies,
         counters,
-    })))
+    }
 }
 
 /// An A3 sheet is twice an A4 (ISO 216); a size of 1.4 A4 or more (B4, ledger, SRA3, A3

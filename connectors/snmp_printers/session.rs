@@ -144,6 +144,11 @@ impl Session {
         Ok(s)
     }
 
+    /// `host:port`, for messages.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
     async fn discover(&mut self) -> Result<(), ConnectorError> {
         for _ in 0..=self.retries {
             match tokio::time::timeout(self.timeout, self.inner.init()).await {
@@ -169,6 +174,34 @@ impl Session {
             )));
         }
         Ok(answer.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// GETs of any number of objects, as many a request as one answer holds
+    /// ([`ANSWER_VARBINDS`], fewer for an agent that finds that too big); the values come
+    /// in the order asked.
+    pub async fn get_all(&mut self, oids: &[Vec<u64>]) -> Result<Vec<Value>, ConnectorError> {
+        let mut values = Vec::with_capacity(oids.len());
+        let mut per_request = ANSWER_VARBINDS as usize;
+        let mut rest = oids;
+        while !rest.is_empty() {
+            let (ask, after) = rest.split_at(per_request.min(rest.len()));
+            match self.request(Request::Get(ask)).await? {
+                Ok(answer) if answer.len() == ask.len() => {
+                    values.extend(answer.into_iter().map(|(_, v)| v));
+                    rest = after;
+                }
+                Ok(answer) => {
+                    return Err(self.protocol(format!(
+                        "asked for {} objects, the answer holds {}",
+                        ask.len(),
+                        answer.len()
+                    )));
+                }
+                Err(TOO_BIG) if per_request > 1 => per_request /= 2,
+                Err(status) => return Err(self.refused(status)),
+            }
+        }
+        Ok(values)
     }
 
     /// One GETBULK: `objects` read as a GET would read them, and up to `rows` more rows of
