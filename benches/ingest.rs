@@ -143,8 +143,13 @@ async fn raw_insert(store: &Store, records: &[AssetRecord]) {
     };
     for chunk in records.chunks(1000) {
         let mut tx = store.pool().begin().await.expect("tx");
-        let mut sql = String::from(
-            "INSERT INTO assets (source, external_id, item_type, class, name, serial, serial_key, \
+        // As the store writes a plain INSERT on SQLite: OR FAIL needs no statement journal.
+        let mut sql = String::from(match backend {
+            parcd::store::Backend::Sqlite => "INSERT OR FAIL",
+            parcd::store::Backend::Postgres => "INSERT",
+        });
+        sql.push_str(
+            " INTO assets (source, external_id, item_type, class, name, serial, serial_key, \
              inventory_number, type_name, model, manufacturer, entity, location, status, phase, \
              status_mapped, rated_power_mw, addresses, source_modified_at, record_hash, \
              event_seq, first_seen_at, updated_at, vanished_at, seen_sync_id) VALUES ",
