@@ -194,14 +194,34 @@ pub struct Relay {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The order in which requests reach a test's targets, by label.
+pub type Arrivals = std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>;
+
 impl Relay {
     pub async fn start(agent_port: u16) -> Relay {
+        Relay::start_noting(agent_port, 0, None).await
+    }
+
+    /// A relay on a port above `above` (the connector polls its targets in the order of
+    /// their ports) that also notes each request it passes in `note`'s log, under its label.
+    pub async fn start_noting(
+        agent_port: u16,
+        above: u16,
+        note: Option<(Arrivals, &'static str)>,
+    ) -> Relay {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering::Relaxed};
         use tokio::net::UdpSocket;
-        let front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let back = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        for _ in 0..10_000 {
+            if front.local_addr().unwrap().port() > above {
+                break;
+            }
+            front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        }
         let port = front.local_addr().unwrap().port();
+        assert!(port > above, "a port above {above}");
+        let back = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let requests = Arc::new(AtomicUsize::new(0));
         let answered = Arc::new(AtomicUsize::new(0));
         let agent = Arc::new(AtomicU16::new(agent_port));
@@ -214,6 +234,9 @@ impl Relay {
                     Ok((n, from)) = front.recv_from(&mut ask) => {
                         client = Some(from);
                         counted.fetch_add(1, Relaxed);
+                        if let Some((log, label)) = &note {
+                            log.lock().unwrap().push(label);
+                        }
                         let _ = back.send_to(&ask[..n], ("127.0.0.1", to.load(Relaxed))).await;
                     }
                     Ok((n, _)) = back.recv_from(&mut answer) => {

@@ -4,9 +4,7 @@
 //! the same round; targets silent in the last round wait beside the printers that answer,
 //! not in their slots.
 
-use std::sync::{Arc, Mutex};
-
-use super::agents::{Agent, Relay};
+use super::agents::{Agent, Arrivals, Relay};
 use super::contract_tests::{serial_of, v2c, value};
 use super::*;
 use crate::api::SyncMode;
@@ -127,9 +125,6 @@ async fn a_printer_swapped_or_changed_under_its_address_is_read_in_full_again() 
     assert_eq!(value(&changed, &id, PRINTED_PAGES), Some(48213.0));
 }
 
-/// The order in which requests reach the test's targets, by label.
-type Arrivals = Arc<Mutex<Vec<&'static str>>>;
-
 /// A UDP socket that notes every request and answers none: a printer switched off.
 async fn hole(label: &'static str, arrivals: &Arrivals) -> u16 {
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -139,51 +134,6 @@ async fn hole(label: &'static str, arrivals: &Arrivals) -> u16 {
         let mut buf = vec![0u8; 65536];
         while socket.recv_from(&mut buf).await.is_ok() {
             arrivals.lock().unwrap().push(label);
-        }
-    });
-    port
-}
-
-/// A relay in front of an agent that notes every request it passes, on a port above
-/// `above` (the connector polls its targets in the order of their ports).
-async fn noting_relay(
-    agent_port: u16,
-    above: u16,
-    label: &'static str,
-    arrivals: &Arrivals,
-) -> u16 {
-    use tokio::net::UdpSocket;
-    let mut front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    for _ in 0..10_000 {
-        if front.local_addr().unwrap().port() > above {
-            break;
-        }
-        front = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    }
-    assert!(
-        front.local_addr().unwrap().port() > above,
-        "a port above {above}"
-    );
-    let back = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    back.connect(("127.0.0.1", agent_port)).await.unwrap();
-    let port = front.local_addr().unwrap().port();
-    let arrivals = arrivals.clone();
-    tokio::spawn(async move {
-        let (mut ask, mut answer) = (vec![0u8; 65536], vec![0u8; 65536]);
-        let mut client = None;
-        loop {
-            tokio::select! {
-                Ok((n, from)) = front.recv_from(&mut ask) => {
-                    client = Some(from);
-                    arrivals.lock().unwrap().push(label);
-                    let _ = back.send(&ask[..n]).await;
-                }
-                Ok(n) = back.recv(&mut answer) => {
-                    if let Some(c) = client {
-                        let _ = front.send_to(&answer[..n], c).await;
-                    }
-                }
-            }
         }
     });
     port
@@ -201,7 +151,8 @@ async fn targets_silent_in_the_last_round_do_not_hold_up_the_printers_that_answe
     let (off1, off2) = (a.min(b), a.max(b));
     let label = |port| if port == a { "off-a" } else { "off-b" };
     let (first_off, second_off) = (label(off1), label(off2));
-    let printer = noting_relay(agent.port, off1.max(off2), "printer", &arrivals).await;
+    let relay = Relay::start_noting(agent.port, off2, Some((arrivals.clone(), "printer"))).await;
+    let printer = relay.port;
     let targets: Vec<String> = [off1, off2, printer]
         .iter()
         .map(|p| format!("127.0.0.1:{p}"))
