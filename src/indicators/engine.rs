@@ -16,7 +16,9 @@ use super::aggregate::{Agg, HOURS_PER_YEAR};
 use super::assets::{Assets, SHARDS};
 use super::catalog::{Catalog, lock};
 use super::facts::{AssetFacts, AssetKey};
-use super::fold::{Contribution, Env, Totals, Worker, evaluate, fold_in_parallel, footprint_of};
+use super::fold::{
+    Contribution, Env, Outbox, Totals, Worker, evaluate, fold_in_parallel, footprint_of,
+};
 use super::output::{Indicators, Simulation};
 
 /// What the engine is configured with.
@@ -31,8 +33,8 @@ pub struct EngineSettings {
 /// Entity name used for assets without one.
 pub const NO_ENTITY: &str = "none";
 
-/// Assets a rebuild folds per window: the workers' outboxes hold one window (about 120 bytes
-/// an asset), and each window costs two rounds of thread starts.
+/// Assets a rebuild folds per window: the outboxes hold one window (about 120 bytes an asset),
+/// and each window costs two rounds of thread starts.
 const WINDOW: usize = 1 << 16;
 
 /// Below this many assets per worker, starting a thread costs more than it saves.
@@ -54,6 +56,8 @@ pub struct Engine {
     catalog: Mutex<Catalog>,
     /// One per thread a rebuild runs on; the first also serves updates.
     workers: Vec<Worker>,
+    /// A rebuild's buffers of evaluated assets, one per chunk of a window.
+    outboxes: Vec<Outbox>,
     /// Threads a rebuild may use: the cores available when the engine was made.
     cores: usize,
     /// Electricity factors per kWh, resolved once per year: `Impacts::NONE` (no use figures)
@@ -84,6 +88,7 @@ impl Engine {
             agents_total,
             catalog: Mutex::new(catalog),
             workers: vec![Worker::default()],
+            outboxes: Vec::new(),
             cores: cores.clamp(1, SHARDS),
             intensity: None,
             intensities: Vec::new(),
@@ -342,6 +347,7 @@ impl Engine {
                 window,
                 &mut self.workers[..threads],
                 &mut self.assets.shards,
+                &mut self.outboxes,
                 &env,
                 displaced,
             );

@@ -1,15 +1,17 @@
 //! One asset's contribution and its folding into the groups' running totals, on one thread (an
 //! update) or on every core (a rebuild, see [`fold_in_parallel`]).
 //!
-//! A parallel rebuild runs in two phases over a window of assets. First each worker evaluates
-//! its contiguous share of the window, folds it into totals of its own, and sorts the keys with
-//! their contributions by shard of the asset map. Then each worker inserts what every worker
-//! sorted for the shards it owns, in the window's order, so an asset fed twice keeps its last
-//! form: the contribution it replaces is set aside and taken out of the totals once merged.
+//! A parallel rebuild runs in two phases over a window of assets. First the workers claim chunks
+//! of the window in turn, evaluate them, fold them into totals of their own, and sort the keys
+//! with their contributions by shard of the asset map. Then they claim the shards in turn and
+//! insert every chunk's entries for the shard, in the window's order, so an asset fed twice
+//! keeps its last form: the contribution it replaces is set aside and taken out of the totals
+//! once merged.
 //! Every sum is exact (integers, fixed point, day histograms), so the result does not depend
 //! on how the assets were split: it is the one a single thread gives, to the bit.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use parcd_connectors::{AssetClass, Phase};
 
@@ -323,7 +325,7 @@ impl Totals {
 
 /// An evaluated asset on its way to its shard of the asset map.
 #[derive(Debug)]
-struct Entry {
+pub(crate) struct Entry {
     hash: u64,
     key: AssetKey,
     /// `None` for a vanished asset: it takes out whatever the key had.
@@ -336,15 +338,21 @@ pub(crate) struct Worker {
     pub(crate) cache: Cache,
     /// What it folded during the current rebuild, merged at its end.
     pub(crate) totals: Totals,
-    /// Its evaluated assets by shard, for the shards' owners to insert.
-    outbox: Vec<Vec<Entry>>,
 }
+
+/// Evaluated assets by shard: what one chunk of a window sends to the shards' owners. Kept
+/// across windows for their capacity.
+pub(crate) type Outbox = Vec<Vec<Entry>>;
+
+/// Assets a worker claims at a time: small enough that when one thread is descheduled (the
+/// machine is shared), the others take over the rest of the window instead of waiting for it.
+const CHUNK: usize = 2048;
 
 impl Worker {
     /// Phase one: evaluates and folds `assets`, taking their strings (the keys go to the
     /// outbox, the rest is freed here, on this worker's core).
-    fn evaluate_all(&mut self, assets: &mut [AssetFacts], env: &Env<'_>) {
-        self.outbox.resize_with(SHARDS, Vec::new);
+    fn evaluate_all(&mut self, assets: &mut [AssetFacts], outbox: &mut Outbox, env: &Env<'_>) {
+        outbox.resize_with(SHARDS, Vec::new);
         for a in assets {
             let hash = hash_key(&a.key);
             let contribution = evaluate(&mut self.cache, env, a).map(|(c, fixed)| {
@@ -357,7 +365,7 @@ impl Worker {
                 source: std::mem::take(&mut a.key.source),
                 external_id: std::mem::take(&mut a.key.external_id),
             };
-            self.outbox[shard_of(hash)].push(Entry {
+            outbox[shard_of(hash)].push(Entry {
                 hash,
                 key,
                 contribution,
@@ -366,78 +374,100 @@ impl Worker {
     }
 }
 
-/// Phase two for one worker: inserts every worker's entries for its shards, in order, and
-/// sets aside the contributions they replace.
+/// Phase two for one shard: inserts every chunk's entries for it, in order, and sets aside the
+/// contributions they replace.
 fn insert_all(
-    shards: &mut [Shard<Contribution>],
-    inboxes: &mut [Vec<Vec<Entry>>],
+    shard: &mut Shard<Contribution>,
+    inbox: &mut [Vec<Entry>],
     displaced: &mut Vec<Contribution>,
 ) {
-    for (shard, inbox) in shards.iter_mut().zip(inboxes) {
-        shard.reserve(inbox.iter().map(Vec::len).sum());
-        for from_worker in inbox {
-            for e in from_worker.drain(..) {
-                let old = match e.contribution {
-                    Some(c) => shard.insert(e.hash, e.key, c),
-                    None => shard.remove(e.hash, e.key),
-                };
-                displaced.extend(old);
-            }
+    shard.reserve(inbox.iter().map(Vec::len).sum());
+    for from_chunk in inbox {
+        for e in from_chunk.drain(..) {
+            let old = match e.contribution {
+                Some(c) => shard.insert(e.hash, e.key, c),
+                None => shard.remove(e.hash, e.key),
+            };
+            displaced.extend(old);
         }
     }
 }
 
+/// Runs `job` on each item of `jobs`, claimed one at a time by `threads` threads (this one
+/// included), each with its own `state`; returns what each thread's `out` gathered.
+fn share<J: Send, S: Send, O: Default + Send>(
+    jobs: Vec<J>,
+    states: &mut [S],
+    job: impl Fn(&mut S, J, &mut O) + Sync,
+) -> Vec<O> {
+    let jobs: Vec<Mutex<Option<J>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let next = AtomicUsize::new(0);
+    let run = |state: &mut S| {
+        let mut out = O::default();
+        // Each index is claimed by one thread only: the lock is never contended, it only
+        // hands the job over.
+        while let Some(slot) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(j) = taken {
+                job(state, j, &mut out);
+            }
+        }
+        out
+    };
+    std::thread::scope(|s| {
+        let mut states = states.iter_mut();
+        let first = states.next();
+        let handles: Vec<_> = states.map(|st| s.spawn(|| run(st))).collect();
+        let mut outs: Vec<O> = first.map(&run).into_iter().collect();
+        for h in handles {
+            // A worker's panic is a bug in the engine: re-raised here, as a sequential fold
+            // would raise it.
+            outs.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        outs
+    })
+}
+
 /// Folds `window` on `workers.len()` threads (this one included) into the workers' totals and
 /// `shards`; the contributions replaced (assets fed twice) are appended to `displaced`.
+/// `outboxes` are buffers kept from window to window.
 pub(crate) fn fold_in_parallel(
     window: &mut [AssetFacts],
     workers: &mut [Worker],
     shards: &mut [Shard<Contribution>],
+    outboxes: &mut Vec<Outbox>,
     env: &Env<'_>,
     displaced: &mut Vec<Contribution>,
 ) {
-    let n = workers.len().clamp(1, SHARDS);
-    let per_worker = window.len().div_ceil(n).max(1);
-    std::thread::scope(|s| {
-        let mut jobs = window.chunks_mut(per_worker).zip(workers.iter_mut());
-        let first = jobs.next();
-        for (chunk, w) in jobs {
-            s.spawn(move || w.evaluate_all(chunk, env));
-        }
-        if let Some((chunk, w)) = first {
-            w.evaluate_all(chunk, env);
-        }
+    let chunks = window.len().div_ceil(CHUNK);
+    if outboxes.len() < chunks {
+        outboxes.resize_with(chunks, Vec::new);
+    }
+    let jobs: Vec<_> = window.chunks_mut(CHUNK).zip(outboxes.iter_mut()).collect();
+    share(jobs, workers, |w, (assets, outbox), _: &mut ()| {
+        w.evaluate_all(assets, outbox, env)
     });
 
-    // Hand each shard's entries, worker by worker, to the shard's owner.
+    // Each shard's entries, chunk by chunk (the window's order), for whoever claims the shard.
     let mut inboxes: Vec<Vec<Vec<Entry>>> = (0..SHARDS)
         .map(|s| {
-            workers
+            outboxes[..chunks]
                 .iter_mut()
-                .map(|w| w.outbox.get_mut(s).map(std::mem::take).unwrap_or_default())
+                .map(|o| o.get_mut(s).map(std::mem::take).unwrap_or_default())
                 .collect()
         })
         .collect();
-    let per_owner = SHARDS.div_ceil(n);
-    let mut set_aside: Vec<Vec<Contribution>> = (0..n).map(|_| Vec::new()).collect();
-    std::thread::scope(|s| {
-        let mut jobs = shards
-            .chunks_mut(per_owner)
-            .zip(inboxes.chunks_mut(per_owner))
-            .zip(set_aside.iter_mut());
-        let first = jobs.next();
-        for ((shards, inboxes), displaced) in jobs {
-            s.spawn(move || insert_all(shards, inboxes, displaced));
-        }
-        if let Some(((shards, inboxes), displaced)) = first {
-            insert_all(shards, inboxes, displaced);
-        }
-    });
+    let jobs: Vec<_> = shards.iter_mut().zip(inboxes.iter_mut()).collect();
+    let set_aside = share(
+        jobs,
+        workers,
+        |_, (shard, inbox), out: &mut Vec<Contribution>| insert_all(shard, inbox, out),
+    );
     displaced.extend(set_aside.into_iter().flatten());
-    // The emptied buffers go back to their workers, capacity kept for the next window.
+    // The emptied buffers go back, capacity kept for the next window.
     for (s, inbox) in inboxes.into_iter().enumerate() {
-        for (w, buffer) in workers.iter_mut().zip(inbox) {
-            if let Some(slot) = w.outbox.get_mut(s) {
+        for (o, buffer) in outboxes.iter_mut().zip(inbox) {
+            if let Some(slot) = o.get_mut(s) {
                 *slot = buffer;
             }
         }
