@@ -17,6 +17,11 @@ use parcd::footprint::FootprintConfig;
 use parcd::indicators::{AssetFacts, AssetKey, Engine, EngineSettings};
 use parcd_connectors::{AssetClass, Phase};
 
+// The daemon's allocator (src/main.rs), so that taking in and freeing the facts costs here what
+// it costs there: with glibc's malloc it was most of a rebuild.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A fleet shaped like a mid-sized administration: mostly in service, some stock and exits,
 /// 200 entities, a few unknown-factor classes and absurd powers.
 fn fleet(n: usize, seed: u64) -> Vec<AssetFacts> {

@@ -89,6 +89,57 @@ pub fn estimate(
     per_kwh: &Impacts,
     assumptions: &Assumptions,
 ) -> Result<Estimate, FootprintError> {
+    try_estimate(profile, device, hours, per_kwh, assumptions).map_err(Refusal::into_error)
+}
+
+/// Why [`try_estimate`] refused an input, as plain data: the fleet evaluates a million devices
+/// per rebuild and only needs the field, so the explanation text is written only when asked
+/// for ([`Refusal::into_error`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Refusal {
+    /// The input refused, as [`FootprintError::InvalidInput`] names it.
+    pub field: &'static str,
+    value: f64,
+    problem: Problem,
+    fix: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Problem {
+    NotANumber,
+    Negative,
+    Below(f64),
+    Above(f64),
+    Fixed(&'static str),
+}
+
+impl Refusal {
+    /// The error [`estimate`] returns, with its text.
+    pub fn into_error(self) -> FootprintError {
+        let problem = match self.problem {
+            Problem::NotANumber => "is not a number".to_string(),
+            Problem::Negative => "is negative".to_string(),
+            Problem::Below(lo) => format!("is below {lo}"),
+            Problem::Above(hi) => format!("is above the maximum {hi}"),
+            Problem::Fixed(p) => p.to_string(),
+        };
+        FootprintError::InvalidInput {
+            field: self.field,
+            value: self.value.to_string(),
+            problem,
+            fix: self.fix.to_string(),
+        }
+    }
+}
+
+/// [`estimate`] without the text of a refusal: what the fleet calls per device.
+pub fn try_estimate(
+    profile: &Profile,
+    device: &Device,
+    hours: f64,
+    per_kwh: &Impacts,
+    assumptions: &Assumptions,
+) -> Result<Estimate, Refusal> {
     let hours = check(
         "hours",
         hours,
@@ -120,13 +171,15 @@ pub fn estimate(
     )?;
     let lifespan_hours = device.lifespan_hours.unwrap_or(profile.lifespan_hours);
     if lifespan_hours <= 0.0 {
-        return Err(invalid(
-            "lifespan_hours",
-            lifespan_hours,
-            "is not above 0: the embodied impact cannot be spread over no time",
-            "give the reference lifespan in hours (43800 for 5 years), or leave it out for the \
-             class's",
-        ));
+        return Err(Refusal {
+            field: "lifespan_hours",
+            value: lifespan_hours,
+            problem: Problem::Fixed(
+                "is not above 0: the embodied impact cannot be spread over no time",
+            ),
+            fix: "give the reference lifespan in hours (43800 for 5 years), or leave it out for \
+                  the class's",
+        });
     }
     let lifespan_hours = check(
         "lifespan_hours",
@@ -137,12 +190,12 @@ pub fn estimate(
     )?;
     let share = assumptions.reconditioned_embodied_share;
     if !(0.0..=1.0).contains(&share) {
-        return Err(invalid(
-            "reconditioned_embodied_share",
-            share,
-            "is outside 0..1",
-            "set [footprint] reconditioned_embodied_share to a share from 0 to 1",
-        ));
+        return Err(Refusal {
+            field: "reconditioned_embodied_share",
+            value: share,
+            problem: Problem::Fixed("is outside 0..1"),
+            fix: "set [footprint] reconditioned_embodied_share to a share from 0 to 1",
+        });
     }
 
     let overlap =
@@ -168,46 +221,36 @@ pub fn estimate(
     // Factors are validated finite and inputs bounded, so this cannot fail; it guards the
     // promise that no NaN or infinity ever reaches a metric or a JSON document.
     if !(out.embodied.all_finite() && out.use_phase.all_finite()) {
-        return Err(invalid(
-            "factors",
-            f64::NAN,
-            "give a non-finite result",
-            "check the factor set: every value must be a finite number",
-        ));
+        return Err(Refusal {
+            field: "factors",
+            value: f64::NAN,
+            problem: Problem::Fixed("give a non-finite result"),
+            fix: "check the factor set: every value must be a finite number",
+        });
     }
     Ok(out)
 }
 
-fn check(field: &'static str, x: f64, lo: f64, hi: f64, fix: &str) -> Result<f64, FootprintError> {
-    if x.is_nan() {
-        return Err(invalid(field, x, "is not a number", fix));
-    }
-    if x < lo {
-        let problem = if lo == 0.0 {
-            "is negative".to_string()
+fn check(field: &'static str, x: f64, lo: f64, hi: f64, fix: &'static str) -> Result<f64, Refusal> {
+    let problem = if x.is_nan() {
+        Problem::NotANumber
+    } else if x < lo {
+        if lo == 0.0 {
+            Problem::Negative
         } else {
-            format!("is below {lo}")
-        };
-        return Err(invalid(field, x, &problem, fix));
-    }
-    if x > hi {
-        return Err(invalid(
-            field,
-            x,
-            &format!("is above the maximum {hi}"),
-            fix,
-        ));
-    }
-    Ok(x)
-}
-
-fn invalid(field: &'static str, x: f64, problem: &str, fix: &str) -> FootprintError {
-    FootprintError::InvalidInput {
+            Problem::Below(lo)
+        }
+    } else if x > hi {
+        Problem::Above(hi)
+    } else {
+        return Ok(x);
+    };
+    Err(Refusal {
         field,
-        value: x.to_string(),
-        problem: problem.to_string(),
-        fix: fix.to_string(),
-    }
+        value: x,
+        problem,
+        fix,
+    })
 }
 
 #[cfg(test)]

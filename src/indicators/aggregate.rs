@@ -6,6 +6,7 @@
 //! however many updates a long-running daemon applies, in whatever order, the totals equal those
 //! of a fresh rebuild bit for bit instead of drifting by rounding.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::footprint::{Criterion, Impacts};
@@ -82,6 +83,11 @@ pub(crate) struct Fixed {
 }
 
 impl Fixed {
+    pub(crate) const ZERO: Fixed = Fixed {
+        values: [0; Criterion::COUNT],
+        known: [false; Criterion::COUNT],
+    };
+
     pub(crate) fn from_impacts(i: &Impacts) -> Fixed {
         let mut out = Fixed::default();
         for (c, v) in i.iter() {
@@ -141,6 +147,13 @@ impl Sum {
         }
     }
 
+    fn merge(&mut self, other: &Sum) {
+        for i in 0..Criterion::COUNT {
+            self.values[i] += other.values[i];
+            self.terms[i] += other.terms[i];
+        }
+    }
+
     pub(crate) fn get(&self, c: Criterion) -> Option<f64> {
         (self.terms[c as usize] > 0).then(|| self.values[c as usize] as f64 / SCALE)
     }
@@ -153,20 +166,20 @@ impl Sum {
     }
 }
 
-/// A distribution of durations in seconds: exact count and sum for the mean, whole days in an
-/// ordered map for the median, so an update moves one bin instead of re-sorting the group.
+/// A distribution of durations in seconds: exact count and sum for the mean, and the count of
+/// each whole day for the median, so an update moves one bin instead of re-sorting the group.
 ///
-/// Additions are queued and folded into the map at the end of each batch: a rebuild then sorts
-/// each group's days once and touches each distinct day once, instead of one tree lookup per
-/// asset and group (which was the largest cost of a rebuild).
+/// The days are a flat histogram indexed by day: durations run from 0 to a century (the engine
+/// clamps negative ones to 0 and drops longer ones), so it holds at most 36,525 bins and an
+/// addition is one increment, where a tree of days (or a queue of days sorted per batch) was
+/// the largest cost of a rebuild.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Durations {
     n: u64,
     sum_secs: i128,
-    days: BTreeMap<i64, u64>,
-    /// Days added since the last flush. Its capacity is kept: a rebuild refills it, and at
-    /// 4 bytes a day it is at most 4 bytes per asset of the group.
-    pending: Vec<i32>,
+    /// Values per day, from day 0; no trailing zero once refreshed. `u32`: a bin would need
+    /// four billion devices of one group to overflow, far past what the engine holds in memory.
+    days: Vec<u32>,
     /// Cached after each batch of changes (see [`Agg::refresh`]): `snapshot` only reads it.
     median_days: Option<f64>,
 }
@@ -174,51 +187,55 @@ pub(crate) struct Durations {
 impl Durations {
     pub(crate) fn apply(&mut self, secs: i64, add: bool) {
         bump(&mut self.n, add);
-        let day = secs.div_euclid(SECS_PER_DAY);
+        // Never negative (see above): the clamp only keeps the index in range.
+        let day = usize::try_from(secs.div_euclid(SECS_PER_DAY)).unwrap_or(0);
         if add {
             self.sum_secs += i128::from(secs);
-            // Durations are at most a century (the engine drops longer ones): days fit an i32.
-            self.pending.push(day as i32);
+            if day >= self.days.len() {
+                self.days.resize(day + 1, 0);
+            }
+            self.days[day] += 1;
         } else {
             self.sum_secs -= i128::from(secs);
-            // The day may still be queued: fold the queue in first (each queued day is folded
-            // once, so this stays O(n log n) overall even when a batch repeats an asset).
-            self.flush();
-            if let Some(k) = self.days.get_mut(&day) {
+            if let Some(k) = self.days.get_mut(day) {
                 *k -= 1;
-                if *k == 0 {
-                    self.days.remove(&day);
-                }
             }
         }
     }
 
-    /// Empties the distribution but keeps the queue's buffer: a rebuild refills it, and growing
-    /// it again would mean large reallocations, each of which makes glibc consolidate every
-    /// small block the rebuild freed.
+    /// Adds another distribution to this one: what a worker of a parallel rebuild folded.
+    fn merge(&mut self, other: &Durations) {
+        self.n += other.n;
+        self.sum_secs += other.sum_secs;
+        if other.days.len() > self.days.len() {
+            self.days.resize(other.days.len(), 0);
+        }
+        for (k, o) in self.days.iter_mut().zip(&other.days) {
+            *k += o;
+        }
+    }
+
+    /// Empties the distribution but keeps the histogram's buffer: a rebuild refills it.
     fn reset(&mut self) {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.clear();
+        let mut days = std::mem::take(&mut self.days);
+        days.clear();
         *self = Durations {
-            pending,
+            days,
             ..Durations::default()
         };
     }
 
-    fn flush(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        self.pending.sort_unstable();
-        for run in self.pending.chunk_by(|a, b| a == b) {
-            *self.days.entry(i64::from(run[0])).or_insert(0) += run.len() as u64;
-        }
-        self.pending.clear();
-    }
-
     fn refresh(&mut self) {
-        self.flush();
-        self.median_days = median(&self.days, self.n);
+        while self.days.last() == Some(&0) {
+            self.days.pop();
+        }
+        let bins = self
+            .days
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| **k > 0)
+            .map(|(d, k)| (d as i64, u64::from(*k)));
+        self.median_days = median(bins, self.n);
     }
 
     pub(crate) fn mean_years(&self) -> Option<f64> {
@@ -230,8 +247,12 @@ impl Durations {
     }
 }
 
-/// Median of a histogram of `n` values: the middle one, or the mean of the two middle ones.
-fn median(bins: &BTreeMap<i64, u64>, n: u64) -> Option<f64> {
+/// Median of a histogram of `n` values, as (value, count) in increasing value: the middle one,
+/// or the mean of the two middle ones.
+fn median<V: Borrow<i64>, K: Borrow<u64>>(
+    bins: impl IntoIterator<Item = (V, K)>,
+    n: u64,
+) -> Option<f64> {
     if n == 0 {
         return None;
     }
@@ -239,7 +260,8 @@ fn median(bins: &BTreeMap<i64, u64>, n: u64) -> Option<f64> {
     let (lo, hi) = ((n - 1) / 2, n / 2);
     let mut seen = 0u64;
     let mut lo_value = None;
-    for (&v, &k) in bins {
+    for (v, k) in bins {
+        let (v, k) = (*v.borrow(), *k.borrow());
         seen += k;
         if lo_value.is_none() && seen > lo {
             lo_value = Some(v);
@@ -279,6 +301,15 @@ pub(crate) struct FixedFootprint {
     pub whole: Fixed,
     /// `whole × 8760 / L`: the steady-state yearly embodied impact at the reference lifespan.
     pub steady: Fixed,
+}
+
+impl FixedFootprint {
+    pub(crate) const ZERO: FixedFootprint = FixedFootprint {
+        embodied: Fixed::ZERO,
+        use_phase: Fixed::ZERO,
+        whole: Fixed::ZERO,
+        steady: Fixed::ZERO,
+    };
 }
 
 /// Running totals of one group.
@@ -338,6 +369,28 @@ impl Agg {
             }
             Err(r) => bump(&mut self.excluded[r as usize], add),
         }
+    }
+
+    /// Adds another group's totals to this one: what a worker of a parallel rebuild folded.
+    pub(crate) fn merge(&mut self, o: &Agg) {
+        self.dirty = true;
+        self.devices += o.devices;
+        self.in_service += o.in_service;
+        self.covered += o.covered;
+        for (x, y) in self.excluded.iter_mut().zip(o.excluded) {
+            *x += y;
+        }
+        self.embodied.merge(&o.embodied);
+        self.use_phase.merge(&o.use_phase);
+        self.age.merge(&o.age);
+        for (x, y) in self.age_bands.iter_mut().zip(o.age_bands) {
+            *x += y;
+        }
+        self.past_target += o.past_target;
+        self.exits += o.exits;
+        self.exit_life.merge(&o.exit_life);
+        self.whole.merge(&o.whole);
+        self.steady.merge(&o.steady);
     }
 
     /// Back to empty, keeping buffers (see [`Durations::reset`]).

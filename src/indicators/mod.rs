@@ -11,8 +11,11 @@
 //! (the fleet renewed at that pace), which is what a change of renewal policy changes.
 
 mod aggregate;
+mod assets;
+mod catalog;
 mod engine;
 pub mod facts;
+mod fold;
 mod lifespan;
 mod output;
 

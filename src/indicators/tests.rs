@@ -712,3 +712,71 @@ fn a_rebuild_fed_in_batches_equals_a_rebuild_of_the_whole_fleet_and_replaces_the
     );
     assert!(whole.snapshot().total.in_service > 0);
 }
+
+/// A fleet large enough to be split between workers, with assets fed twice (the later form
+/// counts) and vanished ones, some of them after a live form.
+fn fleet_with_repeats(rng: &mut fastrand::Rng, n: u32) -> Vec<AssetFacts> {
+    let mut fleet: Vec<AssetFacts> = (0..n).map(|i| random_asset(rng, i)).collect();
+    for _ in 0..n / 10 {
+        let mut again = fleet[rng.usize(..fleet.len())].clone();
+        mutate(rng, &mut again);
+        fleet.push(again);
+    }
+    fleet
+}
+
+#[test]
+fn a_rebuild_on_several_threads_equals_one_on_a_single_thread_and_a_fold_of_updates() {
+    let cfg = with_model();
+    let headcount = [("Mairie", 40), ("CCAS", 12)];
+    for seed in [3, 2027] {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        // Enough for four threads to get their share (MIN_PER_WORKER each).
+        let fleet = fleet_with_repeats(&mut rng, 30_000);
+
+        let mut single = engine_with(cfg.clone(), &headcount).with_threads(1);
+        single.rebuild(fleet.clone(), now());
+        let mut parallel = engine_with(cfg.clone(), &headcount).with_threads(4);
+        // Figures from before the rebuild must not survive it.
+        parallel.rebuild(fleet_with_repeats(&mut rng, 9_000), now());
+        let mut rebuild = parallel.rebuild_in_batches(now());
+        for batch in fleet.chunks(20_000) {
+            rebuild.feed(batch.to_vec());
+        }
+        rebuild.finish();
+        // The update path folds one asset at a time, in order, as the engine always did.
+        let mut updates = engine_with(cfg.clone(), &headcount);
+        for batch in fleet.chunks(777) {
+            updates.update(batch.to_vec(), now());
+        }
+
+        let want = single.snapshot();
+        assert!(
+            want.total.covered > 0 && want.total.exits > 0,
+            "seed {seed}"
+        );
+        for (name, e) in [("parallel", &parallel), ("updates", &updates)] {
+            assert_eq!(e.len(), single.len(), "{name}, seed {seed}");
+            assert_eq!(e.snapshot(), want, "{name}, seed {seed}");
+            assert_eq!(
+                e.simulate(&BTreeMap::new()),
+                single.simulate(&BTreeMap::new()),
+                "{name}, seed {seed}"
+            );
+        }
+
+        // And an update after a parallel rebuild finds every asset where the rebuild put it.
+        let changed: Vec<AssetFacts> = fleet[..500]
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                mutate(&mut rng, &mut a);
+                a
+            })
+            .collect();
+        parallel.update(changed.clone(), now());
+        single.update(changed, now());
+        assert_eq!(parallel.snapshot(), single.snapshot(), "seed {seed}");
+        assert_eq!(parallel.len(), single.len(), "seed {seed}");
+    }
+}
