@@ -126,11 +126,10 @@ async fn run(
     }
 }
 
-/// The plans are only read and replaced whole: one left by a panicking read is still one.
-fn lock(plans: &Plans) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Plan>>> {
-    plans
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The plans and the silent targets are only read and replaced whole: what a panicking
+/// read left is still whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SnmpPrintersConnector {
@@ -182,11 +181,7 @@ impl SnmpPrintersConnector {
     async fn round(&self, job: Job, targets: &[Target]) -> Vec<Answer> {
         let answering = Arc::new(Semaphore::new(self.params.concurrency));
         let silent_gate = Arc::new(Semaphore::new(self.params.concurrency));
-        let silent = self
-            .silent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+        let silent = lock(&self.silent).clone();
         let mut tasks = JoinSet::new();
         for (n, target) in targets.iter().enumerate() {
             let gate = if silent.contains(&target.id()) {
@@ -222,10 +217,7 @@ impl SnmpPrintersConnector {
                 })
                 .map(|(_, t, _)| t.id())
                 .collect();
-            *self
-                .silent
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = now_silent;
+            *lock(&self.silent) = now_silent;
         }
         answers.into_iter().map(|(_, t, r)| (t, r)).collect()
     }

@@ -11,7 +11,9 @@ use super::super::charts::{self, Bar, Cell};
 use super::super::i18n::Lang;
 use super::super::layout::{self, auto, num, pct};
 use super::super::{Ctx, PageResult};
-use super::{cards, f, figure, figure_in, key_figure, key_figure_in, note, section, year_param};
+use super::{
+    cards, entity_scope, f, figure, figure_in, key_figure, key_figure_in, note, section, year_param,
+};
 use crate::http::HttpState;
 
 /// Bytes are shown in GB (10^9 bytes, as the footprint factors count them).
@@ -26,22 +28,7 @@ pub async fn show(
     let lang = ctx.lang;
     let year = year_param(&ctx)?;
     let doc = api::mail(&s, lang, year).await?;
-    let ind = api::indicators(&s, lang, None).await?;
-    let mut entities = api::entities(&ind);
-    if let Some(map) = doc.at("/by_entity").as_object() {
-        let mail_only: Vec<String> = map
-            .keys()
-            .filter(|e| !entities.contains(e))
-            .cloned()
-            .collect();
-        entities.extend(mail_only);
-    }
-    entities.sort();
-    api::check_entity(lang, ctx.entity.as_deref(), &entities)?;
-    let group: Vec<&str> = match &ctx.entity {
-        Some(e) => vec!["by_entity", e.as_str()],
-        None => vec!["total"],
-    };
+    let (entities, group) = entity_scope(&s, &ctx, &doc).await?;
     let mut body = layout::entity_filter(&ctx, &entities, &[("year", year.to_string())]);
     if f(doc.at("/total/mailboxes")).unwrap_or(0.0) == 0.0 {
         body.push_str(&note(lang.t(

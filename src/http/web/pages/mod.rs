@@ -122,6 +122,33 @@ pub fn note(text: &str) -> String {
     format!(r#"<p class="note">{}</p>"#, esc(text))
 }
 
+/// The entities a page of a source's figures offers: the fleet's, and those only `doc`
+/// names under `/by_entity` (a mail domain mapped to an entity with no device), sorted; the
+/// asked one checked against them. With the path of the asked entity's figures in `doc`.
+pub async fn entity_scope<'c>(
+    s: &crate::http::HttpState,
+    ctx: &'c super::Ctx,
+    doc: &Doc,
+) -> Result<(Vec<String>, Vec<&'c str>), super::WebError> {
+    let ind = super::api::indicators(s, ctx.lang, None).await?;
+    let mut entities = super::api::entities(&ind);
+    if let Some(map) = doc.at("/by_entity").as_object() {
+        let only_here: Vec<String> = map
+            .keys()
+            .filter(|e| !entities.contains(e))
+            .cloned()
+            .collect();
+        entities.extend(only_here);
+    }
+    entities.sort();
+    super::api::check_entity(ctx.lang, ctx.entity.as_deref(), &entities)?;
+    let group = match &ctx.entity {
+        Some(e) => vec!["by_entity", e.as_str()],
+        None => vec!["total"],
+    };
+    Ok((entities, group))
+}
+
 /// `?year=` of a page: a whole number, default the current year; the API checks its range.
 pub fn year_param(ctx: &super::Ctx) -> Result<i32, super::WebError> {
     use chrono::Datelike;

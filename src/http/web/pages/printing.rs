@@ -10,7 +10,7 @@ use super::super::charts::{self, Bar, Cell};
 use super::super::i18n::Lang;
 use super::super::layout::{self, auto, num};
 use super::super::{Ctx, PageResult};
-use super::{cards, entity_bars, f, figure, key_figure, note, section, year_param};
+use super::{cards, entity_bars, entity_scope, f, figure, key_figure, note, section, year_param};
 use crate::http::HttpState;
 
 pub async fn show(
@@ -22,22 +22,7 @@ pub async fn show(
     let lang = ctx.lang;
     let year = year_param(&ctx)?;
     let doc = api::printing(&s, lang, year).await?;
-    let ind = api::indicators(&s, lang, None).await?;
-    let mut entities = api::entities(&ind);
-    if let Some(map) = doc.at("/by_entity").as_object() {
-        let printing_only: Vec<String> = map
-            .keys()
-            .filter(|e| !entities.contains(e))
-            .cloned()
-            .collect();
-        entities.extend(printing_only);
-    }
-    entities.sort();
-    api::check_entity(lang, ctx.entity.as_deref(), &entities)?;
-    let group: Vec<&str> = match &ctx.entity {
-        Some(e) => vec!["by_entity", e.as_str()],
-        None => vec!["total"],
-    };
+    let (entities, group) = entity_scope(&s, &ctx, &doc).await?;
     let mut body = layout::entity_filter(&ctx, &entities, &[("year", year.to_string())]);
     body.push_str(&key_figures(lang, &doc, &group));
     if ctx.entity.is_none() {
