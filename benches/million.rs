@@ -68,12 +68,24 @@ async fn child(kind: &str, db: &str, source: &str) {
                 SyncMode::Incremental
             };
             let start = Instant::now();
-            let report = run_sync(&store, &rt, mode, &mut |_| {}, stop)
-                .await
-                .expect("sync");
+            // When the first page was stored: what the source's preliminaries (GLPI's
+            // dropdowns and Infocom rows) cost before any asset is.
+            let mut first_page = None;
+            let report = run_sync(
+                &store,
+                &rt,
+                mode,
+                &mut |_| {
+                    first_page.get_or_insert_with(|| start.elapsed().as_secs_f64());
+                },
+                stop,
+            )
+            .await
+            .expect("sync");
             println!(
-                "seconds={} records={} created={} changed={} vanished={} pages={} rss_kb={}",
+                "seconds={} first_page={} records={} created={} changed={} vanished={} pages={} rss_kb={}",
                 start.elapsed().as_secs_f64(),
+                first_page.unwrap_or(f64::NAN),
                 report.records,
                 report.created,
                 report.changed,
@@ -302,6 +314,11 @@ async fn main() {
                 field(&full, "seconds"),
                 created,
                 field(&full, "rss_kb"),
+            );
+            println!(
+                "{backend:<9} {label:<5} {:<34} {:>9.2}",
+                "  of which before the first page",
+                field(&full, "first_page")
             );
             if label == "glpi" {
                 // A day of work in GLPI, a day after the last: purchases, moves, exits.

@@ -343,7 +343,16 @@ impl GlpiClient {
             Ok(answer) => answer,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let rows: Vec<Value> = match serde_json::from_slice::<Value>(&body) {
+        // Parsed on a blocking thread: a page of a thousand rows takes milliseconds of CPU,
+        // which the task that stores the previous page would otherwise wait for (at a
+        // million devices, a third of the sync's own thread).
+        let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<Value>(&body))
+            .await
+            .map_err(|e| ConnectorError::Protocol {
+                endpoint: path.clone(),
+                detail: format!("the page could not be read ({e})"),
+            })?;
+        let rows: Vec<Value> = match parsed {
             Ok(Value::Array(rows)) => rows,
             Ok(other) => {
                 return Err(ConnectorError::Decode {
@@ -420,17 +429,24 @@ impl GlpiClient {
         page_size: u64,
         mut each: impl FnMut(Vec<Value>),
     ) -> Result<(), ConnectorError> {
+        let mut page = self.list(itemtype, 0, page_size - 1, "id", "ASC").await?;
         let mut start = 0;
         loop {
-            let page = self
-                .list(itemtype, start, start + page_size - 1, "id", "ASC")
-                .await?;
             let n = page.rows.len() as u64;
-            each(page.rows);
             start += n;
             if n == 0 || start >= page.total {
+                each(page.rows);
                 return Ok(());
             }
+            // The next page is asked for before this one is handed over, so that GLPI
+            // prepares it while parcd reads this one (a million Infocom rows are a thousand
+            // pages read before the sync's first asset page).
+            let rows = std::mem::take(&mut page.rows);
+            let (next, ()) = tokio::join!(
+                self.list(itemtype, start, start + page_size - 1, "id", "ASC"),
+                async { each(rows) }
+            );
+            page = next?;
         }
     }
 

@@ -47,6 +47,9 @@ pub const KIND: Kind = Kind {
     read: |p: &mut Params| GlpiParams::from_params(p).map(|g| Box::new(g) as Box<dyn SourceParams>),
 };
 
+/// Rows of a page read into records between two pauses of the poll (see its loop).
+const YIELD_EVERY: usize = 50;
+
 /// What one sync has read once and reuses on every page.
 struct SyncCache {
     token: String,
@@ -289,15 +292,20 @@ impl GlpiConnector {
                 else {
                     continue;
                 };
-                let key = format!("Infocom:{itemtype}/{id}");
                 let date_mod = wire::text(row, "date_mod");
-                let digest = wire::digest(row);
+                let at_since = incremental && pos.at_since(date_mod.as_deref());
+                let mut read_before = false;
+                if at_since || infocom_newest.may_hold(date_mod.as_deref()) {
+                    let key = format!("Infocom:{itemtype}/{id}");
+                    let digest = wire::digest(row);
+                    read_before = at_since && pos.read_before(&key, date_mod.as_deref(), &digest);
+                    infocom_newest.see(key, date_mod, digest);
+                }
                 // Only an incremental sync has an Infocom-only pass: a full one reads every
                 // asset anyway, and kept a million keys here for nothing.
-                if incremental && !pos.read_before(&key, date_mod.as_deref(), &digest) {
+                if incremental && !read_before {
                     infocom_changed.insert((itemtype.clone(), id));
                 }
-                infocom_newest.see(key, date_mod, digest);
                 if let Some(t) = item_types.iter().position(|t| *t == itemtype) {
                     purchases.insert((t, id), normalise::purchase(row, &dropdowns));
                 }
@@ -473,7 +481,14 @@ impl Connector for GlpiConnector {
                 cache.printers_from_zero = true;
             }
             let mut reached_watermark = false;
-            for row in &page.rows {
+            for (i, row) in page.rows.iter().enumerate() {
+                // A page takes milliseconds to read into records. The core writes the page
+                // before while this one is read, on the same task: a pause now and then
+                // lets each of its statements start as soon as the one before is done,
+                // instead of after the whole page.
+                if i % YIELD_EVERY == YIELD_EVERY - 1 {
+                    tokio::task::yield_now().await;
+                }
                 let date_mod = wire::text(row, "date_mod");
                 if pos.mode == SyncMode::Incremental
                     && let Some(since) = &pos.since
@@ -485,11 +500,15 @@ impl Connector for GlpiConnector {
                 let Some(id) = wire::uint(row, "id") else {
                     continue;
                 };
-                let key = format!("{itemtype}/{id}");
-                let digest = wire::digest(row);
-                let read_before = pos.mode == SyncMode::Incremental
-                    && pos.read_before(&key, date_mod.as_deref(), &digest);
-                pos.newest.see(key, date_mod, digest);
+                let at_since =
+                    pos.mode == SyncMode::Incremental && pos.at_since(date_mod.as_deref());
+                let mut read_before = false;
+                if at_since || pos.newest.may_hold(date_mod.as_deref()) {
+                    let key = format!("{itemtype}/{id}");
+                    let digest = wire::digest(row);
+                    read_before = at_since && pos.read_before(&key, date_mod.as_deref(), &digest);
+                    pos.newest.see(key, date_mod, digest);
+                }
                 if read_before {
                     continue;
                 }
@@ -511,6 +530,10 @@ impl Connector for GlpiConnector {
                     records.push(r);
                 }
             }
+            // Freed on a blocking thread, as it was parsed: a thousand rows of JSON trees
+            // are a few milliseconds of the sync's own thread.
+            let rows = page.rows;
+            tokio::task::spawn_blocking(move || drop(rows));
             pos.start += n;
             if reached_watermark || n == 0 || pos.start >= page.total {
                 pos.type_idx += 1;

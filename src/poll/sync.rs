@@ -91,6 +91,11 @@ pub struct Progress<'a> {
     pub total_hint: Option<u64>,
 }
 
+/// Pages a connector may read ahead of the one being written. Two keep both the source and
+/// the database busy (a page being parsed while the one before waits for its write); more
+/// only hold more memory.
+const READ_AHEAD: usize = 2;
+
 fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -123,7 +128,7 @@ pub async fn run_sync_fenced(
     rt: &SourceRuntime,
     requested: SyncMode,
     on_page: &mut (dyn FnMut(Progress<'_>) + Send),
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     fence: Option<&crate::poll::lease::Fence>,
 ) -> Result<SyncReport, SyncError> {
     let source = rt.name().to_string();
@@ -190,83 +195,103 @@ pub async fn run_sync_fenced(
                 .map_err(store_err)?,
             None => Vec::new(),
         };
-        let first = PollRequest {
-            mode,
-            cursor: cursor.as_ref(),
-            inventory: &inventory,
-        };
-        let mut next = tokio::select! {
-            page = rt.connector.poll(first) => Some(page),
-            _ = stop.wait_for(|s| *s) => None,
-        };
-        loop {
-            let Some(page) = next.take() else {
-                report.interrupted = true;
-                return Ok(());
-            };
-            let page = page.map_err(connector_err)?;
-            if let Some(e) = &page.failure
-                && (cx.role != Role::Telemetry || !page.done)
-            {
-                // Only a telemetry round's last page may be stored beside its failure: an
-                // inventory page from a failed read would vanish the devices it missed.
-                return Err(connector_err(e.clone()));
-            }
-            if cx.role == Role::Telemetry && !page.records.is_empty() {
-                // A telemetry source adding devices would count a polled printer a second
-                // time beside its inventory record.
-                return Err(connector_err(ConnectorError::Protocol {
-                    endpoint: rt.connector.kind().to_string(),
-                    detail: format!(
-                        "a telemetry source returned {} device records; it may only return readings",
-                        page.records.len()
-                    ),
-                }));
-            }
-            // While a page is written, the connector already reads the next one: the two
-            // wait on different servers. A stop lets the write finish and drops the read.
-            let (outcome, prefetched) = if page.done {
-                (apply_page_fenced(store, &cx, &page, now_s(), fence).await, None)
-            } else {
+        // The connector reads ahead of the store, up to READ_AHEAD pages, each from the
+        // cursor of the page before it: reading (the source's server, the parse) and
+        // writing (the database) then overlap instead of taking turns. A page is still
+        // committed with its own cursor, in order, so a crash resumes from the last one
+        // committed. A stop lets the write under way finish and drops the reads.
+        let (pages_tx, mut pages) = tokio::sync::mpsc::channel(READ_AHEAD);
+        let mut stop_reads = stop.clone();
+        let read = async {
+            // Owned here, so that the writes see the channel close when the reads stop.
+            let pages_tx = pages_tx;
+            let mut at = cursor.clone();
+            loop {
                 let request = PollRequest {
                     mode,
-                    cursor: Some(&page.cursor),
+                    cursor: at.as_ref(),
                     inventory: &inventory,
                 };
-                let read = async {
-                    tokio::select! {
-                        page = rt.connector.poll(request) => Some(page),
-                        _ = stop.wait_for(|s| *s) => None,
+                let page = tokio::select! {
+                    page = rt.connector.poll(request) => page,
+                    _ = stop_reads.wait_for(|s| *s) => return,
+                };
+                let last = page.as_ref().map_or(true, |p| p.done);
+                at = page.as_ref().ok().map(|p| p.cursor.clone());
+                if pages_tx.send(page).await.is_err() || last {
+                    return;
+                }
+            }
+        };
+        let write = async {
+            loop {
+                // Pages read ahead are not written once a stop is asked.
+                let page = match pages.recv().await {
+                    Some(page) if !*stop.borrow() => page,
+                    _ => {
+                        report.interrupted = true;
+                        return Ok(());
                     }
                 };
-                tokio::join!(apply_page_fenced(store, &cx, &page, now_s(), fence), read)
-            };
-            let outcome = outcome.map_err(store_err)?;
-            report.pages += 1;
-            report.records += outcome.records;
-            report.created += outcome.created;
-            report.changed += outcome.changed;
-            report.vanished += outcome.vanished;
-            report.vanish_refused |= outcome.vanish_refused;
-            report.vanish_held.extend(outcome.vanish_held.iter().cloned());
-            report.vanish_confirmed.extend(outcome.vanish_confirmed.iter().cloned());
-            report.readings += outcome.readings;
-            report.readings_new += outcome.readings_new;
-            report.rejected += outcome.rejected;
-            on_page(Progress {
-                page: &outcome,
-                records_so_far: report.records,
-                total_hint: page.total_hint,
-            });
-            if page.done {
-                // Stored, and still the source's failure: its devices read as not
-                // answering, the source as down.
-                return match &page.failure {
-                    Some(e) => Err(connector_err(e.clone())),
-                    None => Ok(()),
-                };
+                let page = page.map_err(connector_err)?;
+                if let Some(e) = &page.failure
+                    && (cx.role != Role::Telemetry || !page.done)
+                {
+                    // Only a telemetry round's last page may be stored beside its failure: an
+                    // inventory page from a failed read would vanish the devices it missed.
+                    return Err(connector_err(e.clone()));
+                }
+                if cx.role == Role::Telemetry && !page.records.is_empty() {
+                    // A telemetry source adding devices would count a polled printer a
+                    // second time beside its inventory record.
+                    return Err(connector_err(ConnectorError::Protocol {
+                        endpoint: rt.connector.kind().to_string(),
+                        detail: format!(
+                            "a telemetry source returned {} device records; it may only return readings",
+                            page.records.len()
+                        ),
+                    }));
+                }
+                let outcome = apply_page_fenced(store, &cx, &page, now_s(), fence)
+                    .await
+                    .map_err(store_err)?;
+                report.pages += 1;
+                report.records += outcome.records;
+                report.created += outcome.created;
+                report.changed += outcome.changed;
+                report.vanished += outcome.vanished;
+                report.vanish_refused |= outcome.vanish_refused;
+                report.vanish_held.extend(outcome.vanish_held.iter().cloned());
+                report
+                    .vanish_confirmed
+                    .extend(outcome.vanish_confirmed.iter().cloned());
+                report.readings += outcome.readings;
+                report.readings_new += outcome.readings_new;
+                report.rejected += outcome.rejected;
+                on_page(Progress {
+                    page: &outcome,
+                    records_so_far: report.records,
+                    total_hint: page.total_hint,
+                });
+                if page.done {
+                    // Stored, and still the source's failure: its devices read as not
+                    // answering, the source as down.
+                    return match &page.failure {
+                        Some(e) => Err(connector_err(e.clone())),
+                        None => Ok(()),
+                    };
+                }
             }
-            next = prefetched;
+        };
+        // The reads end when the writes do: an error, the last page, or a stop. Reads that
+        // have ended (the last page read, or a stop) leave the writes to finish.
+        let read = async {
+            read.await;
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            result = write => result,
+            () = read => unreachable!("the reads never end on their own"),
         }
     }
     .await;

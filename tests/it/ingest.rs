@@ -663,6 +663,187 @@ async fn a_first_import_still_diffs_an_asset_read_twice(db: TestDb) {
     assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (4, 0));
 }
 
+/// A source of `PAGES` pages of two devices each, whose poll for the page after cursor
+/// `p{k}` can fail or ask the sync to stop; it notes each cursor it is asked from.
+struct Paged {
+    asked: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    fail_at: Option<usize>,
+    stop_at: Option<(usize, tokio::sync::watch::Sender<bool>)>,
+}
+
+const PAGES: usize = 6;
+
+impl Paged {
+    fn new() -> Self {
+        Paged {
+            asked: Default::default(),
+            fail_at: None,
+            stop_at: None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl parcd_connectors::Connector for Paged {
+    fn kind(&self) -> &'static str {
+        "paged"
+    }
+    async fn check(&self) -> Result<(), parcd_connectors::ConnectorError> {
+        Ok(())
+    }
+    async fn poll(
+        &self,
+        request: parcd_connectors::PollRequest<'_>,
+    ) -> Result<parcd_connectors::Page, parcd_connectors::ConnectorError> {
+        let after = request.cursor.map(|c| c.0.clone());
+        self.asked.lock().unwrap().push(after.clone());
+        // Page k (from 1) follows cursor p{k-1}; the first has no cursor.
+        let k = match after.as_deref() {
+            None => 1,
+            Some(c) => c.trim_start_matches('p').parse::<usize>().unwrap() + 1,
+        };
+        if self.fail_at == Some(k) {
+            return Err(parcd_connectors::ConnectorError::Http {
+                endpoint: format!("paged/{k}"),
+                status: 500,
+                detail: "Internal Server Error".into(),
+            });
+        }
+        if let Some((at, stop)) = &self.stop_at
+            && *at == k
+        {
+            stop.send_replace(true);
+        }
+        let records = (0..2)
+            .map(|i| record((k * 10 + i) as u32, Phase::InService, "Mairie"))
+            .collect();
+        Ok(page(records, &format!("p{k}"), k == PAGES))
+    }
+}
+
+fn runtime(connector: Paged) -> parcd::poll::sync::SourceRuntime {
+    let config = parcd::config::Config::from_toml(&format!(
+        "[[sources]]\nname = \"{SOURCE}\"\nkind = \"glpi\"\nurl = \"http://127.0.0.1:9/apirest.php\"\nuser_token = \"t\"\n"
+    ))
+    .unwrap();
+    parcd::poll::sync::SourceRuntime {
+        config: config.sources[0].clone(),
+        connector: Box::new(connector),
+    }
+}
+
+async fn stored_cursor(s: &Store) -> Option<String> {
+    s.source_state(SOURCE, "glpi", 1).await.unwrap().cursor
+}
+
+async fn pages_read_ahead_are_committed_in_order_each_with_its_cursor(db: TestDb) {
+    let s = &db.store;
+    let paged = Paged::new();
+    let asked = paged.asked.clone();
+    let rt = runtime(paged);
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let mut ahead = Vec::new();
+    let mut committed = Vec::new();
+    let report = parcd::poll::sync::run_sync(
+        s,
+        &rt,
+        SyncMode::Full,
+        &mut |p| {
+            committed.push(p.records_so_far);
+            ahead.push(asked.lock().unwrap().len() - committed.len());
+        },
+        stop,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.pages, PAGES as u64);
+    assert_eq!(report.created, 2 * PAGES as u64);
+    assert_eq!(
+        committed,
+        (1..=PAGES as u64).map(|k| 2 * k).collect::<Vec<_>>()
+    );
+    // Each page was asked for from the cursor of the one before, as a resumed sync would.
+    let expected: Vec<Option<String>> = std::iter::once(None)
+        .chain((1..PAGES).map(|k| Some(format!("p{k}"))))
+        .collect();
+    assert_eq!(*asked.lock().unwrap(), expected);
+    // The reads ran ahead of the writes, never by more than two pages queued and one
+    // waiting for room.
+    assert!(
+        ahead.iter().any(|&a| a >= 2),
+        "reads ahead of the writes: {ahead:?}"
+    );
+    assert!(
+        ahead.iter().all(|&a| a <= 3),
+        "reads ahead of the writes: {ahead:?}"
+    );
+    assert_eq!(
+        stored_cursor(s).await.as_deref(),
+        Some(format!("p{PAGES}").as_str())
+    );
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (2 * PAGES as i64, 0));
+}
+
+async fn a_read_failing_ahead_of_the_writes_keeps_every_page_before_it(db: TestDb) {
+    let s = &db.store;
+    let mut paged = Paged::new();
+    paged.fail_at = Some(4);
+    let rt = runtime(paged);
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let err = parcd::poll::sync::run_sync(s, &rt, SyncMode::Full, &mut |_| {}, stop)
+        .await
+        .expect_err("page 4 fails");
+    assert_eq!(err.error_type(), "http", "{err}");
+    assert!(err.to_string().contains("paged/4"), "{err}");
+    // Pages 1 to 3 committed, the sync left to resume after the third.
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (6, 0));
+    let state = s.source_state(SOURCE, "glpi", 1).await.unwrap();
+    assert!(state.sync.is_some(), "the unfinished sync is recorded");
+    assert_eq!(state.cursor.as_deref(), Some("p3"));
+}
+
+async fn a_stop_leaves_the_pages_read_ahead_for_the_resumed_sync(db: TestDb) {
+    let s = &db.store;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let mut paged = Paged::new();
+    paged.stop_at = Some((3, stop_tx));
+    let rt = runtime(paged);
+    let report = parcd::poll::sync::run_sync(s, &rt, SyncMode::Full, &mut |_| {}, stop)
+        .await
+        .unwrap();
+    assert!(report.interrupted);
+    // The stop came while page 3 was read: at most the two pages before it are written,
+    // none after it, and the cursor is the last page written.
+    let (stored, _) = s.asset_totals(SOURCE).await.unwrap();
+    assert!(
+        report.pages <= 2,
+        "{} pages written after the stop",
+        report.pages
+    );
+    assert_eq!(stored, 2 * report.pages as i64);
+    let cursor = stored_cursor(s).await;
+    match report.pages {
+        0 => assert_eq!(cursor, None),
+        k => assert_eq!(cursor, Some(format!("p{k}"))),
+    }
+    // The next run resumes there and ends with every device once.
+    let rt = runtime(Paged::new());
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let resumed = parcd::poll::sync::run_sync(s, &rt, SyncMode::Full, &mut |_| {}, stop)
+        .await
+        .unwrap();
+    assert!(resumed.resumed || report.pages == 0);
+    assert_eq!(resumed.pages + report.pages, PAGES as u64);
+    assert_eq!(s.asset_totals(SOURCE).await.unwrap(), (2 * PAGES as i64, 0));
+    let events = s.event_counts(SOURCE).await.unwrap();
+    assert_eq!(
+        events.get("first_seen"),
+        Some(&(2 * PAGES as i64)),
+        "{events:?}"
+    );
+    assert_eq!(events.len(), 1, "{events:?}");
+}
+
 on_both_backends! {
     idempotent => the_same_page_twice_changes_nothing;
     events => phase_changes_and_moves_are_events_in_order;
@@ -674,4 +855,7 @@ on_both_backends! {
     duplicates => a_page_naming_an_asset_twice_keeps_the_last;
     odd_text => a_large_page_of_odd_text_and_nulls_is_stored_as_read;
     first_import => a_first_import_still_diffs_an_asset_read_twice;
+    read_ahead => pages_read_ahead_are_committed_in_order_each_with_its_cursor;
+    read_ahead_failure => a_read_failing_ahead_of_the_writes_keeps_every_page_before_it;
+    read_ahead_stop => a_stop_leaves_the_pages_read_ahead_for_the_resumed_sync;
 }

@@ -4,10 +4,10 @@
 //! `NAME::sqlite` on a new SQLite file and `NAME::postgres` on a new database of the
 //! PostgreSQL server at `PARCD_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`). The
 //! body gets a migrated `TestDb`, or an `EmptyDb` when it hands the URL to the `parcd` binary,
-//! which creates the schema itself. That is 64 bodies, 128 tests: agec 2, agec_alerts 2, api 1
+//! which creates the schema itself. That is 67 bodies, 134 tests: agec 2, agec_alerts 2, api 1
 //! (the token, bad input, schemathesis), cli 3 (migrate, the daemon stopped by SIGTERM, the
 //! demo), crash 1, daemon 3, dashboard 1 (every panel's query on the demo), faults 1,
-//! glpi_printer_counters 1, http_limits 1, indicators 2, ingest 10, inventory_file 4,
+//! glpi_printer_counters 1, http_limits 1, indicators 2, ingest 13, inventory_file 4,
 //! inventory_printers 2, mail 2 (the figures, a doveadm answer cut midway), migrate 4 (a
 //! demo store moved SQLite to PostgreSQL and back, a source in use, a schema version apart,
 //! tables of later migrations), printers 2, printing 1, prometheus 1, readings 7,
