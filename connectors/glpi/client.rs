@@ -429,24 +429,47 @@ impl GlpiClient {
         page_size: u64,
         mut each: impl FnMut(Vec<Value>),
     ) -> Result<(), ConnectorError> {
-        let mut page = self.list(itemtype, 0, page_size - 1, "id", "ASC").await?;
-        let mut start = 0;
+        let first = self.list(itemtype, 0, page_size - 1, "id", "ASC").await?;
+        let mut total = first.total;
+        let mut start = first.rows.len() as u64;
+        let mut ended = start == 0;
+        // Pages read and not yet handed over.
+        let mut ready = vec![first.rows];
         loop {
-            let n = page.rows.len() as u64;
-            start += n;
-            if n == 0 || start >= page.total {
-                each(page.rows);
+            if ended || start >= total {
+                ready.into_iter().for_each(&mut each);
                 return Ok(());
             }
-            // The next page is asked for before this one is handed over, so that GLPI
-            // prepares it while parcd reads this one (a million Infocom rows are a thousand
-            // pages read before the sync's first asset page).
-            let rows = std::mem::take(&mut page.rows);
-            let (next, ()) = tokio::join!(
-                self.list(itemtype, start, start + page_size - 1, "id", "ASC"),
-                async { each(rows) }
-            );
-            page = next?;
+            // The two next pages are asked for together, before the pages read are handed
+            // over: GLPI prepares one while parcd parses the other and reads those before
+            // them (a million Infocom rows are a thousand pages read before the sync's
+            // first asset page).
+            let page = |from: u64| async move {
+                if from >= total {
+                    return None;
+                }
+                Some(
+                    self.list(itemtype, from, from + page_size - 1, "id", "ASC")
+                        .await,
+                )
+            };
+            let handed = std::mem::take(&mut ready);
+            let (a, b, ()) = tokio::join!(page(start), page(start + page_size), async {
+                handed.into_iter().for_each(&mut each)
+            });
+            for answer in [a, b].into_iter().flatten() {
+                let page = answer?;
+                let n = page.rows.len() as u64;
+                total = page.total;
+                start += n;
+                ended = n == 0;
+                ready.push(page.rows);
+                // A short page (the list shrank while read): the next one was asked from a
+                // position that no longer follows; it is asked again from this one's end.
+                if n < page_size {
+                    break;
+                }
+            }
         }
     }
 

@@ -183,6 +183,44 @@ async fn a_full_sync_reads_every_item_once_with_names_and_purchases() {
     }
 }
 
+/// Infocom is read two pages at a time: whatever the page size, every row comes once, in
+/// GLPI's order, as one single page would give them.
+#[tokio::test]
+async fn a_collection_read_two_pages_at_a_time_gives_every_row_once_in_order() {
+    let sim = simulator(300).await;
+    let client = crate::glpi::GlpiClient::new(&params(&sim, json!({}))).unwrap();
+    let ids = |rows: Vec<serde_json::Value>, out: &mut Vec<u64>| {
+        out.extend(rows.iter().map(|r| r["id"].as_u64().expect("an id")));
+    };
+    let mut whole = Vec::new();
+    client
+        .list_each("Infocom", 10_000, |rows| ids(rows, &mut whole))
+        .await
+        .unwrap();
+    assert!(
+        whole.len() > 200,
+        "the fleet has Infocom rows: {}",
+        whole.len()
+    );
+    for page_size in [1, 7, 100, whole.len() as u64 - 1, whole.len() as u64] {
+        let mut paged = Vec::new();
+        let mut calls = 0;
+        client
+            .list_each("Infocom", page_size, |rows| {
+                calls += 1;
+                ids(rows, &mut paged)
+            })
+            .await
+            .unwrap();
+        assert_eq!(paged, whole, "page size {page_size}");
+        assert_eq!(
+            calls as u64,
+            (whole.len() as u64).div_ceil(page_size),
+            "page size {page_size}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_expired_session_is_renewed_once_and_the_request_replayed() {
     let sim = simulator(300).await;

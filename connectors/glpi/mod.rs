@@ -48,7 +48,7 @@ pub const KIND: Kind = Kind {
 };
 
 /// Rows of a page read into records between two pauses of the poll (see its loop).
-const YIELD_EVERY: usize = 50;
+const YIELD_EVERY: usize = 10;
 
 /// What one sync has read once and reuses on every page.
 struct SyncCache {
