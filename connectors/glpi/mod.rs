@@ -22,6 +22,7 @@ pub mod wire;
 mod contract_tests;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::Mutex as StdMutex;
 
 use async_trait::async_trait;
@@ -47,18 +48,16 @@ pub const KIND: Kind = Kind {
     read: |p: &mut Params| GlpiParams::from_params(p).map(|g| Box::new(g) as Box<dyn SourceParams>),
 };
 
-/// Rows of a page read into records between two pauses of the poll (see its loop).
-const YIELD_EVERY: usize = 10;
-
 /// What one sync has read once and reuses on every page.
 struct SyncCache {
     token: String,
-    dropdowns: Dropdowns,
+    /// Shared with the blocking thread that reads a page into records.
+    dropdowns: Arc<Dropdowns>,
     /// Infocom rows keyed by (index of the itemtype in `item_types`, items_id): all of
     /// those of the item types read in a full sync, the changed ones in an incremental
     /// sync. Keyed by index rather than name: at a million assets the names alone took
     /// tens of megabytes, and Infocom rows of other item types are not kept at all.
-    purchases: HashMap<(usize, u64), PurchaseRecord>,
+    purchases: Arc<HashMap<(usize, u64), PurchaseRecord>>,
     /// Incremental only: the assets whose Infocom changed since the watermark (not the
     /// rows at the watermark an earlier sync read as they are), for the Infocom-only pass.
     infocom_changed: HashSet<(String, u64)>,
@@ -83,7 +82,7 @@ struct SyncCache {
 
 /// The GLPI connector.
 pub struct GlpiConnector {
-    params: GlpiParams,
+    params: Arc<GlpiParams>,
     client: GlpiClient,
     cache: Mutex<Option<SyncCache>>,
     /// What the log said last about the printer log, so it is said once, not every sync.
@@ -96,7 +95,7 @@ impl GlpiConnector {
     pub fn new(params: GlpiParams) -> Result<Self, ConnectorError> {
         let client = GlpiClient::new(&params)?;
         Ok(GlpiConnector {
-            params,
+            params: Arc::new(params),
             client,
             cache: Mutex::new(None),
             told: StdMutex::new(None),
@@ -264,8 +263,9 @@ impl GlpiConnector {
         if new_refs(cache).is_empty() {
             return Ok(());
         }
-        cache.dropdowns =
-            Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?;
+        cache.dropdowns = Arc::new(
+            Dropdowns::fetch(&self.client, &self.params.item_types, self.params.page_size).await?,
+        );
         let dangling = new_refs(cache);
         if !dangling.is_empty() {
             tracing::debug!(
@@ -332,8 +332,8 @@ impl GlpiConnector {
         };
         Ok(SyncCache {
             token: pos.token.clone(),
-            dropdowns,
-            purchases,
+            dropdowns: Arc::new(dropdowns),
+            purchases: Arc::new(purchases),
             infocom_changed,
             emitted: HashSet::new(),
             infocom_newest,
@@ -383,9 +383,42 @@ impl GlpiConnector {
     }
 
     fn record(&self, itemtype: &str, row: &Value, cache: &SyncCache) -> Option<AssetRecord> {
-        if wire::flag(row, "is_template") || wire::flag(row, "is_deleted") {
-            return None;
-        }
+        self.warn_if_ports_refused(itemtype, row);
+        record_of(
+            itemtype,
+            row,
+            &cache.dropdowns,
+            &self.params,
+            &cache.purchases,
+        )
+    }
+
+    /// Reads a page's rows into records (`None` for a row that is no device) on a blocking
+    /// thread: at a thousand rows a page this is milliseconds of CPU, which would otherwise
+    /// hold up the task that writes the page before.
+    async fn records_of(
+        &self,
+        itemtype: &str,
+        rows: Vec<Value>,
+        cache: &SyncCache,
+    ) -> Result<(Vec<Value>, Vec<Option<AssetRecord>>), ConnectorError> {
+        let (dropdowns, purchases) = (cache.dropdowns.clone(), cache.purchases.clone());
+        let (params, owned_type) = (self.params.clone(), itemtype.to_string());
+        tokio::task::spawn_blocking(move || {
+            let records = rows
+                .iter()
+                .map(|row| record_of(&owned_type, row, &dropdowns, &params, &purchases))
+                .collect();
+            (rows, records)
+        })
+        .await
+        .map_err(|e| ConnectorError::Protocol {
+            endpoint: format!("{itemtype}/"),
+            detail: format!("the page could not be read ({e})"),
+        })
+    }
+
+    fn warn_if_ports_refused(&self, itemtype: &str, row: &Value) {
         if itemtype == "Printer"
             && addresses::ports(row) == addresses::Ports::Refused
             && !self
@@ -399,11 +432,25 @@ impl GlpiConnector {
                  the profile the read right on network equipment)"
             );
         }
-        normalise::asset(itemtype, row, &cache.dropdowns, &self.params, |id| {
-            let t = self.params.item_types.iter().position(|t| t == itemtype)?;
-            cache.purchases.get(&(t, id)).cloned()
-        })
     }
+}
+
+/// A row of `itemtype` as a record, with its purchase; `None` for a template or a row in
+/// GLPI's trash.
+fn record_of(
+    itemtype: &str,
+    row: &Value,
+    dropdowns: &Dropdowns,
+    params: &GlpiParams,
+    purchases: &HashMap<(usize, u64), PurchaseRecord>,
+) -> Option<AssetRecord> {
+    if wire::flag(row, "is_template") || wire::flag(row, "is_deleted") {
+        return None;
+    }
+    normalise::asset(itemtype, row, dropdowns, params, |id| {
+        let t = params.item_types.iter().position(|t| t == itemtype)?;
+        purchases.get(&(t, id)).cloned()
+    })
 }
 
 fn new_token() -> String {
@@ -480,15 +527,9 @@ impl Connector for GlpiConnector {
             if printers && pos.mode == SyncMode::Full && pos.start == 0 {
                 cache.printers_from_zero = true;
             }
+            let (rows, mut read) = self.records_of(&itemtype, page.rows, cache).await?;
             let mut reached_watermark = false;
-            for (i, row) in page.rows.iter().enumerate() {
-                // A page takes milliseconds to read into records. The core writes the page
-                // before while this one is read, on the same task: a pause now and then
-                // lets each of its statements start as soon as the one before is done,
-                // instead of after the whole page.
-                if i % YIELD_EVERY == YIELD_EVERY - 1 {
-                    tokio::task::yield_now().await;
-                }
+            for (row, record) in rows.iter().zip(read.iter_mut()) {
                 let date_mod = wire::text(row, "date_mod");
                 if pos.mode == SyncMode::Incremental
                     && let Some(since) = &pos.since
@@ -515,7 +556,10 @@ impl Connector for GlpiConnector {
                 if pos.mode == SyncMode::Incremental {
                     cache.emitted.insert((itemtype.clone(), id));
                 }
-                if let Some(r) = self.record(&itemtype, row, cache) {
+                if record.is_some() {
+                    self.warn_if_ports_refused(&itemtype, row);
+                }
+                if let Some(r) = record.take() {
                     if printers {
                         cache.printers.insert(id, r.serial.clone());
                         if printer_counter {
@@ -532,7 +576,6 @@ impl Connector for GlpiConnector {
             }
             // Freed on a blocking thread, as it was parsed: a thousand rows of JSON trees
             // are a few milliseconds of the sync's own thread.
-            let rows = page.rows;
             tokio::task::spawn_blocking(move || drop(rows));
             pos.start += n;
             if reached_watermark || n == 0 || pos.start >= page.total {
