@@ -346,12 +346,7 @@ impl GlpiClient {
         // Parsed on a blocking thread: a page of a thousand rows takes milliseconds of CPU,
         // which the task that stores the previous page would otherwise wait for (at a
         // million devices, a third of the sync's own thread).
-        let parsed = tokio::task::spawn_blocking(move || serde_json::from_slice::<Value>(&body))
-            .await
-            .map_err(|e| ConnectorError::Protocol {
-                endpoint: path.clone(),
-                detail: format!("the page could not be read ({e})"),
-            })?;
+        let parsed = off_task(&path, move || serde_json::from_slice::<Value>(&body)).await?;
         let rows: Vec<Value> = match parsed {
             Ok(Value::Array(rows)) => rows,
             Ok(other) => {
@@ -514,6 +509,21 @@ impl GlpiClient {
 /// Printers are read with their network ports, for their IP addresses (`addresses.rs`):
 /// an SNMP source may poll them there. GLPI runs queries per row for them, so other types,
 /// whose addresses nothing reads, are listed without.
+/// Runs `work` on a blocking thread, for the CPU a page costs (parsing it, reading its rows
+/// into records), so that the task writing the page before is not held up; `endpoint`
+/// names the page in the error of a thread that did not finish.
+pub(super) async fn off_task<T: Send + 'static>(
+    endpoint: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ConnectorError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ConnectorError::Protocol {
+            endpoint: endpoint.to_string(),
+            detail: format!("the page could not be read ({e})"),
+        })
+}
+
 fn with_addresses(itemtype: &str) -> Option<(&'static str, String)> {
     (itemtype == "Printer").then(|| ("with_networkports", "true".to_string()))
 }

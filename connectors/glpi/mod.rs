@@ -404,7 +404,7 @@ impl GlpiConnector {
     ) -> Result<(Vec<Value>, Vec<Option<AssetRecord>>), ConnectorError> {
         let (dropdowns, purchases) = (cache.dropdowns.clone(), cache.purchases.clone());
         let (params, owned_type) = (self.params.clone(), itemtype.to_string());
-        tokio::task::spawn_blocking(move || {
+        client::off_task(&format!("{itemtype}/"), move || {
             let records = rows
                 .iter()
                 .map(|row| record_of(&owned_type, row, &dropdowns, &params, &purchases))
@@ -412,10 +412,6 @@ impl GlpiConnector {
             (rows, records)
         })
         .await
-        .map_err(|e| ConnectorError::Protocol {
-            endpoint: format!("{itemtype}/"),
-            detail: format!("the page could not be read ({e})"),
-        })
     }
 
     fn warn_if_ports_refused(&self, itemtype: &str, row: &Value) {

@@ -99,31 +99,21 @@ impl Prometheus {
     /// An instant query's whole answer; a server that does not answer fails the test with
     /// its log.
     pub async fn query(&self, expr: &str) -> Value {
-        let answer = async {
-            reqwest::Client::new()
-                .get(format!("{}/api/v1/query", self.url))
-                .query(&[("query", expr)])
-                .timeout(Duration::from_secs(30))
-                .send()
-                .await?
-                .json::<Value>()
-                .await
-        }
-        .await;
-        answer.unwrap_or_else(|e| {
-            panic!(
-                "Prometheus did not answer {expr}: {e}\nits log:\n{}",
-                self.log()
-            )
-        })
+        self.get("query", "query", expr).await
     }
 
     /// The series matching `selector` (`/api/v1/series`).
     pub async fn series(&self, selector: &str) -> Value {
+        self.get("series", "match[]", selector).await
+    }
+
+    /// `GET /api/v1/<endpoint>?<param>=<value>`, its JSON answer or the test's failure with
+    /// Prometheus' log.
+    async fn get(&self, endpoint: &str, param: &str, value: &str) -> Value {
         let answer = async {
             reqwest::Client::new()
-                .get(format!("{}/api/v1/series", self.url))
-                .query(&[("match[]", selector)])
+                .get(format!("{}/api/v1/{endpoint}", self.url))
+                .query(&[(param, value)])
                 .timeout(Duration::from_secs(30))
                 .send()
                 .await?
@@ -133,7 +123,7 @@ impl Prometheus {
         .await;
         answer.unwrap_or_else(|e| {
             panic!(
-                "Prometheus did not answer series {selector}: {e}\nits log:\n{}",
+                "Prometheus did not answer {endpoint} {value}: {e}\nits log:\n{}",
                 self.log()
             )
         })
